@@ -1,0 +1,63 @@
+import { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from '../../errors';
+import { pemOf, selectKeys } from '../../pem';
+import { addConfigOptions, settingsFromOptions } from '../options';
+import { prepare } from '../prepare';
+
+export function pemCommand(): Command {
+  const command = new Command('pem')
+    .description('print the PEM of a signing key, or write it atomically to a file')
+    .option('--kid <kid>', 'the key with this kid (see `keys`)')
+    .option('--for-token <jwt>', "the key that signed this token (its header's kid); - reads the token from stdin")
+    .option('--all', 'every key, one PEM after another')
+    .option('--out <file>', 'write to FILE (temp file, then rename) instead of stdout');
+  addConfigOptions(command, 'pool');
+  command.addHelpText(
+    'after',
+    `
+A pool has two keys and nothing in the JWKS says which signs which token
+type, so with several keys you must choose.
+
+Examples:
+  $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --kid abcd1234=
+  $ echo "$ACCESS_TOKEN" | postgraphile-cognito pem --for-token - --out /etc/app/cognito.pem
+  $ postgraphile-cognito pem --all > pool-keys.pem`,
+  );
+  command.action(async (opts: Record<string, unknown>) => {
+    const forToken = typeof opts.forToken === 'string' ? (opts.forToken === '-' ? readStdin() : opts.forToken) : null;
+    const { jwks } = await prepare(settingsFromOptions(opts));
+    const keys = selectKeys(jwks.keys, {
+      kid: typeof opts.kid === 'string' ? opts.kid : null,
+      forToken,
+      all: opts.all === true,
+    });
+    const text = keys.map((k) => pemOf(k.jwk)).join('');
+    if (typeof opts.out === 'string') writeAtomically(opts.out, text);
+    else process.stdout.write(text);
+  });
+  return command;
+}
+
+function readStdin(): string {
+  try {
+    return fs.readFileSync(0, 'utf8').trim();
+  } catch {
+    throw new UsageError('--for-token - could not read a token from stdin', 'pipe the token in, or pass it as --for-token TOKEN');
+  }
+}
+
+/** Temp file in the same folder, then rename: readers see the old file or the new one, never half. */
+export function writeAtomically(file: string, text: string): void {
+  const target = path.resolve(file);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    fs.writeFileSync(temp, text, { mode: 0o644, flag: 'wx' });
+    fs.renameSync(temp, target);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot write ${target} (${reason})`, 'check that the folder exists and is writable');
+  }
+}

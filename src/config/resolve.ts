@@ -1,0 +1,198 @@
+import { ConfigError } from '../errors';
+import { FLAG_NAMES, RcFile, Sourced, mergeSources } from './sources';
+import { CognitoConfig, RawSettings, SettingKey, TOKEN_USES, TokenUse } from './types';
+import { defaultEndpoint, isLoopbackHost, poolUrls } from './urls';
+
+export const DEFAULT_ROLE_CLAIM = 'cognito:groups';
+export const DEFAULT_CLOCK_TOLERANCE = 5;
+const MAX_CLOCK_TOLERANCE = 300;
+
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+const AWS_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+)_([A-Za-z0-9]+)$/;
+const CUSTOM_POOL_ID = /^([A-Za-z0-9-]+)_([A-Za-z0-9]+)$/;
+
+export interface ResolvedConfig {
+  config: CognitoConfig;
+  /** Things worth saying once at start-up; never fatal. */
+  warnings: string[];
+}
+
+export interface ConfigInput {
+  flags?: RawSettings;
+  env?: NodeJS.ProcessEnv;
+  rc?: RcFile | null;
+}
+
+/**
+ * Resolves flags > environment > rc file > defaults into one frozen
+ * configuration, or throws a ConfigError that says what to change.
+ */
+export function resolveConfig({ flags = {}, env = {}, rc = null }: ConfigInput): ResolvedConfig {
+  const warnings: string[] = [];
+  const s = mergeSources(flags, env, rc);
+  const where = (key: SettingKey) => (s[key] ? ` (from ${s[key]!.origin.label})` : '');
+
+  const poolSetting = s.userPoolId;
+  if (!poolSetting) {
+    throw new ConfigError(
+      'no user pool id given',
+      'pass --user-pool-id eu-west-1_AbCdEf123, set COGNITO_USER_POOL_ID, or add cognito: { userPoolId } to .postgraphilerc.js',
+    );
+  }
+  const userPoolId = asString(poolSetting, 'userPoolId').trim();
+
+  const endpointSetting = s.endpoint;
+  const customEndpoint = endpointSetting ? parseEndpoint(asString(endpointSetting, 'endpoint'), where('endpoint')) : null;
+
+  const poolMatch = (customEndpoint ? CUSTOM_POOL_ID : AWS_POOL_ID).exec(userPoolId);
+  if (!poolMatch) {
+    throw new ConfigError(
+      `user pool id "${userPoolId}"${where('userPoolId')} is malformed`,
+      customEndpoint
+        ? 'expected {name}_{letters and digits}, e.g. local_AbC123'
+        : 'expected {region}_{letters and digits}, e.g. eu-west-1_AbCdEf123 (copy it from the Cognito console)',
+    );
+  }
+  const prefix = poolMatch[1]!;
+  const prefixIsRegion = REGION.test(prefix);
+
+  let region: string | null = prefixIsRegion ? prefix : null;
+  const regionSetting = s.region;
+  if (regionSetting) {
+    const given = asString(regionSetting, 'region').trim();
+    if (!REGION.test(given)) {
+      throw new ConfigError(`region "${given}"${where('region')} is not an AWS region`, 'use a region such as eu-west-1');
+    }
+    if (prefixIsRegion && given !== prefix) {
+      if (regionSetting.origin.label === 'AWS_REGION') {
+        // AWS_REGION is often set for other services; the pool id is authoritative.
+        warnings.push(`AWS_REGION is ${given} but user pool ${userPoolId} is in ${prefix}; using ${prefix}`);
+      } else {
+        throw new ConfigError(
+          `user pool id ${userPoolId} is in ${prefix}, but the region${where('region')} is ${given}`,
+          `drop ${FLAG_NAMES.region} (it is taken from the pool id) or set it to ${prefix}`,
+        );
+      }
+    } else if (!prefixIsRegion) {
+      region = given;
+    }
+  }
+
+  if (!customEndpoint && !region) {
+    // Unreachable: AWS_POOL_ID guarantees a region prefix.
+    throw new ConfigError(`cannot tell the region of user pool ${userPoolId}`, 'pass --region');
+  }
+  const endpoint = customEndpoint ?? defaultEndpoint(region!);
+
+  const tokenUseRaw = s.tokenUse ? asString(s.tokenUse, 'tokenUse').trim().toLowerCase() : 'access';
+  if (!(TOKEN_USES as readonly string[]).includes(tokenUseRaw)) {
+    throw new ConfigError(
+      `unknown token use "${tokenUseRaw}"${where('tokenUse')}`,
+      'use access (the default), id, or any',
+    );
+  }
+  const tokenUse = tokenUseRaw as TokenUse;
+
+  const clientIds = asList(s.clientId, 'clientId');
+  for (const id of clientIds) {
+    if (!/^[A-Za-z0-9_+-]+$/.test(id)) {
+      throw new ConfigError(`app client id "${id}"${where('clientId')} is malformed`, 'copy the app client id from the Cognito console; separate several with commas');
+    }
+  }
+
+  const roleClaimText = s.roleClaim ? asList(s.roleClaim, 'roleClaim') : [DEFAULT_ROLE_CLAIM];
+  if (roleClaimText.length === 0) {
+    throw new ConfigError(`the role claim${where('roleClaim')} is empty`, `use a claim name such as ${DEFAULT_ROLE_CLAIM}`);
+  }
+
+  const clockTolerance = s.clockTolerance ? asNumber(s.clockTolerance, where('clockTolerance')) : DEFAULT_CLOCK_TOLERANCE;
+
+  const allowedRoles = asList(s.allowedRoles, 'allowedRoles');
+  const authenticatedRole = s.authenticatedRole ? asString(s.authenticatedRole, 'authenticatedRole').trim() || null : null;
+  const kid = s.kid ? asString(s.kid, 'kid').trim() || null : null;
+
+  if (clientIds.length === 0) {
+    warnings.push(
+      `no app client id configured: tokens from every app client of pool ${userPoolId} are accepted; pass --client-id to restrict them`,
+    );
+  }
+
+  if (allowedRoles.length === 0) {
+    warnings.push(
+      `no allowed roles configured: the first entry of the role claim ${roleClaimText.join(',')} becomes the PostgreSQL role, whatever it names; pass --allowed-roles to restrict it`,
+    );
+  }
+
+  const config: CognitoConfig = {
+    region,
+    userPoolId,
+    clientIds: Object.freeze(clientIds),
+    tokenUse,
+    endpoint,
+    roleClaim: Object.freeze(roleClaimText),
+    kid,
+    clockTolerance,
+    allowedRoles: Object.freeze(allowedRoles),
+    authenticatedRole,
+    ...poolUrls(endpoint, userPoolId),
+  };
+  return { config: Object.freeze(config), warnings };
+}
+
+function parseEndpoint(text: string, where: string): string {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new ConfigError(`endpoint "${text}"${where} is not a URL`, 'use a URL such as http://127.0.0.1:9229 or leave it unset for AWS');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`endpoint "${text}"${where} must use http or https, not ${url.protocol.replace(':', '')}`);
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError(
+      `endpoint "${text}"${where} uses plain http to ${url.hostname}`,
+      'plain http is only allowed to this machine (localhost, 127.0.0.1, ::1); use https',
+    );
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`endpoint "${text}"${where} must not carry a query, fragment or credentials`);
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+function asString(setting: Sourced<unknown>, key: SettingKey): string {
+  if (typeof setting.value === 'string') return setting.value;
+  if (typeof setting.value === 'number' && key === 'clockTolerance') return String(setting.value);
+  throw new ConfigError(`${setting.origin.label} must be a string, not ${describe(setting.value)}`);
+}
+
+/** A comma list (flag, environment) or an array of strings (rc file). */
+function asList(setting: Sourced<unknown> | undefined, key: SettingKey): string[] {
+  if (!setting) return [];
+  const parts = Array.isArray(setting.value)
+    ? setting.value.map((item) => {
+        if (typeof item !== 'string') {
+          throw new ConfigError(`${setting.origin.label} must list strings, not ${describe(item)}`);
+        }
+        return item;
+      })
+    : asString(setting, key).split(',');
+  return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+function asNumber(setting: Sourced<unknown>, where: string): number {
+  const text = typeof setting.value === 'number' ? String(setting.value) : asString(setting, 'clockTolerance').trim();
+  const value = Number(text);
+  if (text === '' || !Number.isFinite(value) || value < 0 || value > MAX_CLOCK_TOLERANCE) {
+    throw new ConfigError(
+      `clock tolerance "${text}"${where} must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`,
+      `the default is ${DEFAULT_CLOCK_TOLERANCE}`,
+    );
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+}

@@ -1,0 +1,133 @@
+import { cosmiconfigSync, defaultLoaders } from 'cosmiconfig';
+import * as path from 'node:path';
+import { ConfigError } from '../errors';
+import { RawSettings, SETTING_KEYS, SettingKey } from './types';
+
+/** Where a setting came from, used to name it in error messages. */
+export interface Origin {
+  kind: 'flag' | 'env' | 'rc' | 'default';
+  /** e.g. `--user-pool-id`, `COGNITO_USER_POOL_ID`, `cognito.userPoolId in .postgraphilerc.js` */
+  label: string;
+}
+
+export interface Sourced<T> {
+  value: T;
+  origin: Origin;
+}
+
+export const FLAG_NAMES: Record<SettingKey, string> = {
+  region: '--region',
+  userPoolId: '--user-pool-id',
+  clientId: '--client-id',
+  tokenUse: '--token-use',
+  endpoint: '--endpoint',
+  roleClaim: '--role-claim',
+  kid: '--kid',
+  clockTolerance: '--clock-tolerance',
+  allowedRoles: '--allowed-roles',
+  authenticatedRole: '--authenticated-role',
+};
+
+/** Environment variables per setting, in order of preference. */
+export const ENV_NAMES: Record<SettingKey, readonly string[]> = {
+  region: ['COGNITO_REGION', 'AWS_REGION'],
+  userPoolId: ['COGNITO_USER_POOL_ID'],
+  clientId: ['COGNITO_CLIENT_ID'],
+  tokenUse: ['COGNITO_TOKEN_USE'],
+  endpoint: ['AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', 'AWS_ENDPOINT_URL'],
+  roleClaim: ['COGNITO_ROLE_CLAIM'],
+  kid: [],
+  clockTolerance: ['COGNITO_CLOCK_TOLERANCE'],
+  allowedRoles: ['COGNITO_ALLOWED_ROLES'],
+  authenticatedRole: ['COGNITO_AUTHENTICATED_ROLE'],
+};
+
+export interface RcFile {
+  filepath: string;
+  /** The `cognito` section, checked for unknown keys. */
+  cognito: RawSettings;
+  /** PostGraphile's own `options` section, untouched. */
+  options: Record<string, unknown>;
+}
+
+// PostGraphile require()s `.postgraphilerc` from the working directory, so an
+// extensionless file is JavaScript to it; read it the same way.
+const RC_PLACES = ['.postgraphilerc.js', '.postgraphilerc.cjs', '.postgraphilerc.json', '.postgraphilerc'];
+
+/** Finds and reads the PostGraphile rc file in `cwd` (only there, as PostGraphile does). */
+export function loadRcFile(cwd: string): RcFile | null {
+  const explorer = cosmiconfigSync('postgraphile', {
+    searchPlaces: RC_PLACES,
+    searchStrategy: 'none',
+    loaders: { noExt: defaultLoaders['.js'] },
+    cache: false,
+  });
+  let result;
+  try {
+    result = explorer.search(cwd);
+  } catch (error) {
+    const where = (error as { filepath?: string }).filepath ?? path.join(cwd, '.postgraphilerc.*');
+    throw new ConfigError(
+      `could not read the rc file ${where}: ${firstLine(error)}`,
+      'fix the syntax error in that file, or move it away to run without it',
+    );
+  }
+  if (!result || result.isEmpty) return null;
+  const file = path.basename(result.filepath);
+  const config: unknown = result.config;
+  if (!isPlainObject(config)) {
+    throw new ConfigError(`${file} must export an object such as { options: {...}, cognito: {...} }`);
+  }
+  const options = isPlainObject(config.options) ? config.options : {};
+  const rawCognito = config.cognito;
+  if (rawCognito === undefined) return { filepath: result.filepath, cognito: {}, options };
+  if (!isPlainObject(rawCognito)) {
+    throw new ConfigError(`the cognito section of ${file} must be an object, like { userPoolId: 'eu-west-1_AbC123' }`);
+  }
+  for (const key of Object.keys(rawCognito)) {
+    if (!(SETTING_KEYS as readonly string[]).includes(key)) {
+      const near = SETTING_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
+      throw new ConfigError(
+        `unknown key cognito.${key} in ${file}`,
+        near ? `did you mean cognito.${near}?` : `known keys: ${SETTING_KEYS.join(', ')}`,
+      );
+    }
+  }
+  return { filepath: result.filepath, cognito: rawCognito as RawSettings, options };
+}
+
+/** Picks each setting from flags, then environment, then rc file. */
+export function mergeSources(
+  flags: RawSettings,
+  env: NodeJS.ProcessEnv,
+  rc: RcFile | null,
+): Partial<Record<SettingKey, Sourced<unknown>>> {
+  const merged: Partial<Record<SettingKey, Sourced<unknown>>> = {};
+  const rcName = rc ? path.basename(rc.filepath) : '';
+  for (const key of SETTING_KEYS) {
+    const flag = flags[key];
+    if (flag !== undefined && flag !== '') {
+      merged[key] = { value: flag, origin: { kind: 'flag', label: FLAG_NAMES[key] } };
+      continue;
+    }
+    const envName = ENV_NAMES[key].find((name) => env[name] !== undefined && env[name] !== '');
+    if (envName) {
+      merged[key] = { value: env[envName], origin: { kind: 'env', label: envName } };
+      continue;
+    }
+    const fromRc = rc?.cognito[key];
+    if (fromRc !== undefined && fromRc !== null && fromRc !== '') {
+      merged[key] = { value: fromRc, origin: { kind: 'rc', label: `cognito.${key} in ${rcName}` } };
+    }
+  }
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,54 @@
+export type TokenUse = 'access' | 'id' | 'any';
+export const TOKEN_USES: readonly TokenUse[] = ['access', 'id', 'any'];
+
+/** The one validated, immutable configuration every later stage reads. */
+export interface CognitoConfig {
+  /** AWS region, or null for an emulator pool id that carries none (`local_…`). */
+  readonly region: string | null;
+  readonly userPoolId: string;
+  /** App client ids accepted; empty means every app client of the pool. */
+  readonly clientIds: readonly string[];
+  readonly tokenUse: TokenUse;
+  /** Cognito endpoint without a trailing slash. */
+  readonly endpoint: string;
+  /** Path to the role claim, PostGraphile style: `cognito:groups` or `a,b,0`. */
+  readonly roleClaim: readonly string[];
+  /** The key whose PEM goes into `--jwt-secret`; null picks as documented. */
+  readonly kid: string | null;
+  /** Seconds of leeway for `exp` and `nbf`. */
+  readonly clockTolerance: number;
+  /** Roles a role claim may name; empty means any. */
+  readonly allowedRoles: readonly string[];
+  /** Role for a valid token without a usable role claim; null falls back to --default-role. */
+  readonly authenticatedRole: string | null;
+  readonly issuer: string;
+  readonly jwksUrl: string;
+}
+
+/** One setting as the user wrote it, before validation. */
+export interface RawSettings {
+  region?: string;
+  userPoolId?: string;
+  clientId?: string | readonly string[];
+  tokenUse?: string;
+  endpoint?: string;
+  roleClaim?: string | readonly string[];
+  kid?: string;
+  clockTolerance?: string | number;
+  allowedRoles?: string | readonly string[];
+  authenticatedRole?: string;
+}
+export type SettingKey = keyof RawSettings;
+
+export const SETTING_KEYS: readonly SettingKey[] = [
+  'region',
+  'userPoolId',
+  'clientId',
+  'tokenUse',
+  'endpoint',
+  'roleClaim',
+  'kid',
+  'clockTolerance',
+  'allowedRoles',
+  'authenticatedRole',
+];

@@ -1,0 +1,58 @@
+/**
+ * Every failure a user can cause or fix is one of these classes. Each carries
+ * the process exit code and a one-line hint that says what to change, so the
+ * CLI never prints a stack trace for them and tests tell failures apart by
+ * class, never by parsing a message.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  jwks: 3,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class PostgraphileCognitoError extends Error {
+  abstract readonly exitCode: ExitCodeValue;
+  /** What the user should change; printed on its own line after the message. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.hint = hint;
+  }
+}
+
+/** Bad flags, environment or rc file: exit 2. */
+export class ConfigError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.usage;
+}
+
+/** A command used wrongly (missing selector, bad argument): exit 2. */
+export class UsageError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.usage;
+}
+
+/** The JWKS could not be fetched, or holds no usable key: exit 3. */
+export class JwksError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.jwks;
+  constructor(
+    readonly url: string,
+    readonly cause_: string,
+    hint?: string,
+  ) {
+    super(`could not get the JWKS from ${url}: ${cause_}`, hint);
+  }
+}
+
+/** A key the user asked for is not in the JWKS: exit 2 (they picked it). */
+export class KeyNotFoundError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.usage;
+}
+
+/** The PostGraphile found in the project cannot be used: exit 2. */
+export class PostGraphileVersionError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.usage;
+}

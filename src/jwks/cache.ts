@@ -1,0 +1,87 @@
+import { KeyObject } from 'node:crypto';
+import { fetchJwks, REFETCH } from './fetch';
+import { UsableKey, ValidatedJwks } from './validate';
+
+export type JwksLoader = () => Promise<ValidatedJwks>;
+
+export interface KeyCacheOptions {
+  /** At most one refetch starts within this window (the penalty box). */
+  minRefetchIntervalMs?: number;
+  now?: () => number;
+  /** Told about every fetch that fails; never about token content. */
+  onFetchError?: (error: unknown) => void;
+}
+
+export const MIN_REFETCH_INTERVAL_MS = 10_000;
+
+/**
+ * Keys by `kid`, one job: answer from memory, refetch on an unknown kid, and
+ * never fetch more than once per window, so a flood of tokens with random
+ * kids cannot hammer the endpoint. Concurrent misses share one fetch. A failed
+ * fetch keeps the keys already known.
+ */
+export class KeyCache {
+  private keys = new Map<string, UsableKey>();
+  private inflight: Promise<void> | null = null;
+  private lastFetchStartedAt = Number.NEGATIVE_INFINITY;
+  private loadedOnce = false;
+  private readonly minInterval: number;
+  private readonly now: () => number;
+  /** How many fetches this cache has started; tests and the bench read it. */
+  fetchCount = 0;
+
+  constructor(
+    private readonly load: JwksLoader,
+    private readonly options: KeyCacheOptions = {},
+  ) {
+    this.minInterval = options.minRefetchIntervalMs ?? MIN_REFETCH_INTERVAL_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  static forUrl(url: string, options?: KeyCacheOptions): KeyCache {
+    return new KeyCache(() => fetchJwks(url, REFETCH), options);
+  }
+
+  /** Seeds the cache with keys fetched at start-up; counts as a fetch for the window. */
+  prime(jwks: ValidatedJwks, fetchedAt: number = this.now()): void {
+    this.replace(jwks);
+    this.lastFetchStartedAt = Math.max(this.lastFetchStartedAt, fetchedAt);
+  }
+
+  get hasKeys(): boolean {
+    return this.loadedOnce;
+  }
+
+  kids(): string[] {
+    return [...this.keys.keys()];
+  }
+
+  /** The key for `kid`, refetching at most once per window; null if unknown. */
+  async getKey(kid: string): Promise<KeyObject | null> {
+    const known = this.keys.get(kid);
+    if (known) return known.keyObject;
+    await this.refresh();
+    return this.keys.get(kid)?.keyObject ?? null;
+  }
+
+  /** Starts a fetch unless one is running (join it) or the window forbids it. */
+  refresh(): Promise<void> {
+    if (this.inflight) return this.inflight;
+    if (this.now() - this.lastFetchStartedAt < this.minInterval) return Promise.resolve();
+    this.lastFetchStartedAt = this.now();
+    this.fetchCount++;
+    this.inflight = this.load()
+      .then((jwks) => this.replace(jwks))
+      .catch((error: unknown) => this.options.onFetchError?.(error))
+      .finally(() => {
+        this.inflight = null;
+      });
+    return this.inflight;
+  }
+
+  private replace(jwks: ValidatedJwks): void {
+    // Keys dropped from the JWKS are dropped here too: rotated-out keys stop verifying.
+    this.keys = new Map(jwks.keys.map((key) => [key.jwk.kid, key]));
+    this.loadedOnce = true;
+  }
+}

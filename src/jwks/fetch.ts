@@ -1,0 +1,103 @@
+import axios, { AxiosError } from 'axios';
+import { JwksError } from '../errors';
+import { validateJwks, ValidatedJwks } from './validate';
+
+export interface FetchOptions {
+  /** Everything, retries included, ends within this many milliseconds. */
+  deadlineMs?: number;
+  /** Longest single attempt. */
+  attemptTimeoutMs?: number;
+  attempts?: number;
+}
+
+/** Start-up defaults: a dead or silent endpoint fails well within 20 s. */
+export const STARTUP_FETCH: Required<FetchOptions> = { deadlineMs: 18_000, attemptTimeoutMs: 6_000, attempts: 3 };
+/** While serving: one quick try, so a request never waits long on a dead endpoint. */
+export const REFETCH: Required<FetchOptions> = { deadlineMs: 5_000, attemptTimeoutMs: 5_000, attempts: 1 };
+
+const BACKOFF_MS = [250, 1000, 2000];
+const MAX_BYTES = 1024 * 1024;
+
+/** Fetches, parses and validates a JWKS, or throws a JwksError naming the URL and cause. */
+export async function fetchJwks(url: string, options: FetchOptions = {}): Promise<ValidatedJwks> {
+  const { deadlineMs, attemptTimeoutMs, attempts } = { ...STARTUP_FETCH, ...options };
+  const deadline = Date.now() + deadlineMs;
+  let lastCause = 'no attempt made';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    const outcome = await attemptFetch(url, Math.min(attemptTimeoutMs, remaining));
+    if (outcome.kind === 'ok') return validateJwks(outcome.doc, url);
+    lastCause = outcome.cause;
+    if (!outcome.retry) throw new JwksError(url, outcome.cause, outcome.hint);
+    const pause = BACKOFF_MS[attempt - 1] ?? 2000;
+    if (attempt < attempts && deadline - Date.now() > pause) {
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+  throw new JwksError(url, `${lastCause} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`, 'check the network, the endpoint, and any HTTPS_PROXY setting');
+}
+
+type Outcome =
+  | { kind: 'ok'; doc: unknown }
+  | { kind: 'fail'; cause: string; retry: boolean; hint?: string };
+
+async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
+  let response;
+  try {
+    response = await axios.get<string>(url, {
+      timeout: timeoutMs,
+      // Covers DNS and connect too, which axios' own timeout does not.
+      signal: AbortSignal.timeout(timeoutMs),
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxContentLength: MAX_BYTES,
+      maxRedirects: 3,
+      validateStatus: () => true,
+      headers: { accept: 'application/json' },
+    });
+  } catch (error) {
+    return describeNetworkError(error, timeoutMs);
+  }
+  const { status } = response;
+  if (status >= 500) return { kind: 'fail', cause: `HTTP ${status}`, retry: true };
+  if (status === 404) {
+    return { kind: 'fail', cause: 'HTTP 404 (no such user pool at this endpoint)', retry: false, hint: 'check --user-pool-id and --region' };
+  }
+  if (status !== 200) return { kind: 'fail', cause: `HTTP ${status}`, retry: false };
+  try {
+    return { kind: 'ok', doc: JSON.parse(String(response.data)) };
+  } catch {
+    return { kind: 'fail', cause: 'the answer is not valid JSON', retry: false, hint: 'is the endpoint a Cognito endpoint?' };
+  }
+}
+
+function describeNetworkError(error: unknown, timeoutMs: number): Outcome {
+  const code = (error as AxiosError)?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  const seconds = Math.round(timeoutMs / 100) / 10;
+  switch (code) {
+    case 'ENOTFOUND':
+      return { kind: 'fail', cause: 'host not found (DNS)', retry: false, hint: 'check the region, the endpoint, and DNS on this machine' };
+    case 'EAI_AGAIN':
+      return { kind: 'fail', cause: 'DNS lookup failed temporarily', retry: true };
+    case 'ECONNREFUSED':
+      return { kind: 'fail', cause: 'connection refused', retry: true };
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return { kind: 'fail', cause: 'connection reset', retry: true };
+    case 'ECONNABORTED':
+    case 'ETIMEDOUT':
+    case 'ERR_CANCELED':
+      return { kind: 'fail', cause: `no answer within ${seconds} s (timeout)`, retry: true };
+    case 'ERR_BAD_RESPONSE':
+    case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
+      return { kind: 'fail', cause: 'the answer is larger than 1 MiB', retry: false };
+    default: {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/certificate|self.signed|SSL|TLS/i.test(message)) {
+        return { kind: 'fail', cause: `TLS error: ${message}`, retry: false, hint: 'if a proxy inspects TLS, add its CA with NODE_EXTRA_CA_CERTS' };
+      }
+      return { kind: 'fail', cause: `${code ? `${code}: ` : ''}${message}`, retry: true };
+    }
+  }
+}

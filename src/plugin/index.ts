@@ -1,0 +1,148 @@
+import { CognitoConfig, loadRcFile, resolveConfig } from '../config';
+import { PostgraphileCognitoError } from '../errors';
+import { KeyCache, ValidatedJwks } from '../jwks';
+import * as log from '../log';
+import { claimsToSettings, decideRole } from './claims';
+import { takeHandover } from './handover';
+import { CognitoVerifier, TokenRejectedError } from './verify';
+
+export { claimsToSettings, settingNameForClaim, settingValue, decideRole, claimAtPath } from './claims';
+export type { Claims, RoleDecision } from './claims';
+export { CognitoVerifier, TokenRejectedError, MAX_TOKEN_LENGTH } from './verify';
+
+/* The slice of PostGraphile's types this plugin touches (v4 ships them loosely). */
+type PgSettings = Record<string, unknown> | null | undefined;
+interface ContextOptions {
+  jwtToken?: string | null;
+  pgSettings?: PgSettings;
+  [key: string]: unknown;
+}
+type WithContext = (options: ContextOptions, callback: (context: Record<string | symbol, unknown>) => unknown) => Promise<unknown>;
+interface PostGraphileOptions {
+  jwtSecret?: unknown;
+  jwtPublicKey?: unknown;
+  [key: string]: unknown;
+}
+
+export interface PluginSource {
+  config: CognitoConfig;
+  /** Keys already fetched; without them the plugin fetches at start-up. */
+  jwks?: ValidatedJwks;
+  fetchedAt?: number;
+  /** Print the configuration's warnings (run has printed them already). */
+  warnings?: readonly string[];
+}
+
+interface State {
+  config: CognitoConfig;
+  cache: KeyCache;
+  verifier: CognitoVerifier;
+}
+
+/**
+ * A PostGraphile v4 server plugin that verifies Cognito tokens itself (any key
+ * of the pool, by kid; RS256 only; issuer, expiry, token_use and app client
+ * checked) and hands every claim to PostgreSQL under names PostgreSQL 14+
+ * accepts. With no source it reads the environment and the rc file's
+ * `cognito` section, or what `run` handed over in memory.
+ */
+export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) {
+  let state: State | null = null;
+  let underCli = false;
+
+  function init(): State {
+    if (state) return state;
+    const handover = takeHandover();
+    const resolved: PluginSource = typeof source === 'function' ? source() : source ?? handover ?? standaloneSource();
+    for (const warning of resolved.warnings ?? []) log.warn(warning);
+    const cache = KeyCache.forUrl(resolved.config.jwksUrl, {
+      onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${describe(error)}`),
+    });
+    if (resolved.jwks) {
+      cache.prime(resolved.jwks, resolved.fetchedAt);
+    } else {
+      void cache.refresh().then(() => {
+        if (cache.hasKeys) log.info(`loaded ${cache.kids().length} key(s) from ${resolved.config.jwksUrl}`);
+        else log.error(`no signing keys loaded from ${resolved.config.jwksUrl}; tokens get 503 until a refetch succeeds`);
+      });
+    }
+    state = { config: resolved.config, cache, verifier: new CognitoVerifier(resolved.config, cache) };
+    return state;
+  }
+
+  function initOrExit(): State {
+    try {
+      return init();
+    } catch (error) {
+      // Under the postgraphile CLI a thrown error becomes a stack trace; say it plainly instead.
+      if (underCli && error instanceof PostgraphileCognitoError) {
+        log.error(error.message, error.hint);
+        process.exit(error.exitCode);
+      }
+      throw error;
+    }
+  }
+
+  return {
+    'cli:library:options'(options: PostGraphileOptions): PostGraphileOptions {
+      underCli = true;
+      return options;
+    },
+
+    'postgraphile:options'(options: PostGraphileOptions): PostGraphileOptions {
+      initOrExit();
+      if (options.jwtSecret || options.jwtPublicKey) return options;
+      // PostGraphile reads the Authorization header only when a key is configured.
+      return { ...options, jwtPublicKey: refuseDirectUse };
+    },
+
+    withPostGraphileContext(withContext: WithContext): WithContext {
+      return async (options, callback) => {
+        const token = options.jwtToken;
+        if (!token) return withContext(options, callback);
+        const { config, verifier } = initOrExit();
+        let claims;
+        try {
+          claims = await verifier.verify(token);
+        } catch (error) {
+          if (error instanceof TokenRejectedError) {
+            log.info(`refused a token (${error.statusCode}): ${error.reason}`);
+          }
+          throw error;
+        }
+        const decision = decideRole(claims, config.roleClaim, config.allowedRoles);
+        if (decision.kind === 'refuse') {
+          const error = new TokenRejectedError(403, decision.reason);
+          log.info(`refused a token (403): ${decision.reason}`);
+          throw error;
+        }
+        const role = decision.kind === 'role' ? decision.role : config.authenticatedRole;
+        const pgSettings = {
+          ...(options.pgSettings ?? {}),
+          ...claimsToSettings(claims),
+          ...(role ? { role } : {}),
+        };
+        return withContext({ ...options, jwtToken: undefined, pgSettings }, (context) =>
+          callback({ ...context, jwtClaims: claims }),
+        );
+      };
+    },
+  };
+}
+
+function standaloneSource(): PluginSource {
+  const { config, warnings } = resolveConfig({ env: process.env, rc: loadRcFile(process.cwd()) });
+  return { config, warnings };
+}
+
+/** Stands in for a key so PostGraphile extracts the token; the plugin removes the token before it is used. */
+function refuseDirectUse(_header: unknown, callback: (error: Error) => void): void {
+  callback(new Error('tokens are verified by postgraphile-cognito'));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const plugin = makeCognitoPlugin();
+export default plugin;

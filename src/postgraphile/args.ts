@@ -1,0 +1,123 @@
+import { CognitoConfig } from '../config';
+import { KeyNotFoundError } from '../errors';
+import { UsableKey } from '../jwks';
+import { pemOf } from '../pem';
+
+// Claims Cognito always sends as arrays; PostGraphile's --jwt-role needs a string.
+const ARRAY_CLAIMS = new Set(['cognito:groups', 'cognito:roles']);
+
+export interface ArgsInput {
+  config: CognitoConfig;
+  keys: readonly UsableKey[];
+  /** Arguments for PostGraphile given after `--`, passed on untouched. */
+  userArgs?: readonly string[];
+  /** Absolute path or module name of our server plugin; null leaves it out. */
+  pluginPath: string | null;
+  /** `options.plugins` from the rc file, which a `--plugins` flag would otherwise replace. */
+  rcPlugins?: unknown;
+}
+
+/**
+ * The PostGraphile argument list: the one `run` launches and `args` prints.
+ * `--plugins` (when used) comes first, as PostGraphile requires; the user's
+ * own arguments come last, so theirs win over ours.
+ */
+export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath, rcPlugins }: ArgsInput): string[] {
+  const { plugins: userPlugins, rest } = extractPlugins(userArgs);
+  const args: string[] = [];
+  if (pluginPath) {
+    const others = userPlugins ?? pluginList(rcPlugins);
+    args.push('--plugins', dedupe([pluginPath, ...others]).join(','));
+  } else if (userPlugins) {
+    args.push('--plugins', userPlugins.join(','));
+  }
+  args.push(
+    '--jwt-secret',
+    pemOf(secretKey(config, keys).jwk),
+    '--jwt-verify-algorithms',
+    'RS256',
+    '--jwt-verify-issuer',
+    config.issuer,
+    '--jwt-verify-audience',
+    audience(config),
+    '--jwt-verify-clock-tolerance',
+    String(config.clockTolerance),
+    '--jwt-role',
+    jwtRolePath(config.roleClaim),
+    ...rest,
+  );
+  return args;
+}
+
+/**
+ * The key whose PEM goes into --jwt-secret: --kid when given, else the first.
+ * With the plugin loaded every key of the pool verifies; the PEM matters only
+ * to PostGraphile's own check, used when the plugin is not.
+ */
+function secretKey(config: CognitoConfig, keys: readonly UsableKey[]): UsableKey {
+  if (config.kid) {
+    const key = keys.find((k) => k.jwk.kid === config.kid);
+    if (!key) {
+      throw new KeyNotFoundError(
+        `no key with kid "${config.kid}" in the JWKS`,
+        `the pool's kids are: ${keys.map((k) => k.jwk.kid).join(', ')}`,
+      );
+    }
+    return key;
+  }
+  return keys[0]!;
+}
+
+/**
+ * PostGraphile requires `aud: postgraphile` unless told otherwise. ID tokens
+ * carry the app client id in `aud`; access tokens carry none, so for them the
+ * audience check is turned off ('') and the plugin checks `client_id`.
+ */
+function audience(config: CognitoConfig): string {
+  return config.tokenUse === 'id' && config.clientIds.length > 0 ? config.clientIds.join(',') : '';
+}
+
+function jwtRolePath(roleClaim: readonly string[]): string {
+  return roleClaim.length === 1 && ARRAY_CLAIMS.has(roleClaim[0]!) ? `${roleClaim[0]},0` : roleClaim.join(',');
+}
+
+/** Takes `--plugins X` / `--plugins=X` out of the user's arguments, wherever it stands. */
+function extractPlugins(userArgs: readonly string[]): { plugins: string[] | null; rest: string[] } {
+  const rest: string[] = [];
+  let plugins: string[] | null = null;
+  for (let i = 0; i < userArgs.length; i++) {
+    const arg = userArgs[i]!;
+    if (arg === '--plugins' && i + 1 < userArgs.length) {
+      plugins = [...(plugins ?? []), ...splitList(userArgs[++i]!)];
+    } else if (arg.startsWith('--plugins=')) {
+      plugins = [...(plugins ?? []), ...splitList(arg.slice('--plugins='.length))];
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { plugins, rest };
+}
+
+function pluginList(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.filter((p): p is string => typeof p === 'string');
+  if (typeof raw === 'string') return splitList(raw);
+  return [];
+}
+
+function splitList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function dedupe(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+/** POSIX shell quoting: safe words bare, everything else in single quotes (newlines kept). */
+export function shellQuote(arg: string): string {
+  if (arg !== '' && /^[A-Za-z0-9_\-+=/.,:@%]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function shellLine(args: readonly string[]): string {
+  return args.map(shellQuote).join(' ');
+}
