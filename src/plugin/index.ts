@@ -91,6 +91,11 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
 
     'postgraphile:options'(options: PostGraphileOptions): PostGraphileOptions {
       initOrExit();
+      if (options.jwtSecret && !options.jwtPublicKey && !options.jwtPgTypeIdentifier) {
+        // The secret only verifies here, and the plugin verifies instead; as a public key it
+        // still makes PostGraphile read the header, without its "no jwtPgTypeIdentifier" warning.
+        return { ...options, jwtSecret: undefined, jwtPublicKey: options.jwtSecret };
+      }
       if (options.jwtSecret || options.jwtPublicKey) return options;
       // PostGraphile reads the Authorization header only when a key is configured.
       return { ...options, jwtPublicKey: refuseDirectUse };

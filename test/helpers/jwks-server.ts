@@ -1,0 +1,112 @@
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
+
+export type JwksMode = 'ok' | 'status-500' | 'hang' | 'invalid-json' | 'empty' | 'not-found';
+
+interface FixtureKey {
+  kid: string;
+  privateKey: KeyObject;
+  jwk: Record<string, unknown>;
+}
+
+/**
+ * Our own JWKS server on 127.0.0.1: serves any `/<pool>/.well-known/jwks.json`,
+ * holds several keys, rotates them, and fails on purpose.
+ */
+export class JwksFixture {
+  readonly keys = new Map<string, FixtureKey>();
+  served: string[] = [];
+  mode: JwksMode = 'ok';
+  requests = 0;
+  /** When the last JWKS request arrived (ms since epoch). */
+  lastRequestAt = 0;
+  private constructor(private readonly server: http.Server) {}
+
+  static async start(kids: string[] = ['key-a', 'key-b']): Promise<JwksFixture> {
+    let fixture: JwksFixture | null = null;
+    const server = http.createServer((req, res) => fixture!.handle(req, res));
+    fixture = new JwksFixture(server);
+    for (const kid of kids) fixture.addKey(kid);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return fixture;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  issuer(poolId: string): string {
+    return `${this.endpoint}/${poolId}`;
+  }
+
+  /** Makes a key and, unless told otherwise, publishes it. */
+  addKey(kid: string, publish = true): FixtureKey {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = { kid, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+    this.keys.set(kid, key);
+    if (publish) this.served.push(kid);
+    return key;
+  }
+
+  sign(kid: string, payload: Record<string, unknown>, options: jwt.SignOptions = {}): string {
+    const key = this.keys.get(kid);
+    if (!key) throw new Error(`no fixture key ${kid}`);
+    const merged: jwt.SignOptions = { algorithm: 'RS256', keyid: kid, ...(payload.exp === undefined ? { expiresIn: '1h' } : {}), ...options };
+    for (const k of Object.keys(merged) as (keyof jwt.SignOptions)[]) if (merged[k] === undefined) delete merged[k];
+    return jwt.sign(payload, key.privateKey, merged);
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!req.url?.endsWith('/.well-known/jwks.json')) {
+      res.statusCode = 404;
+      res.end('not found');
+      return;
+    }
+    this.requests++;
+    this.lastRequestAt = Date.now();
+    switch (this.mode) {
+      case 'hang':
+        return; // never answers
+      case 'status-500':
+        res.statusCode = 500;
+        res.end('internal error');
+        return;
+      case 'not-found':
+        res.statusCode = 404;
+        res.end('{"message":"User pool does not exist"}');
+        return;
+      case 'invalid-json':
+        res.setHeader('content-type', 'application/json');
+        res.end('{"keys": [ this is not json');
+        return;
+      case 'empty':
+        res.setHeader('content-type', 'application/json');
+        res.end('{"keys": []}');
+        return;
+      default:
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ keys: this.served.map((kid) => this.keys.get(kid)!.jwk) }));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Claims shaped like a Cognito access token. */
+export function accessClaims(sub: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { sub, token_use: 'access', client_id: 'client1', username: sub, scope: 'aws.cognito.signin.user.admin', ...extra };
+}
+
+/** Claims shaped like a Cognito ID token. */
+export function idClaims(sub: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { sub, token_use: 'id', aud: 'client1', 'cognito:username': sub, email: `${sub}@example.com`, email_verified: true, ...extra };
+}
