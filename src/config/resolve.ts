@@ -60,19 +60,22 @@ export function resolveConfig({ flags = {}, env = {}, rc = null }: ConfigInput):
   const regionSetting = s.region;
   if (regionSetting) {
     const given = asString(regionSetting, 'region').trim();
+    const fromAwsRegion = regionSetting.origin.label === 'AWS_REGION';
     if (!REGION.test(given)) {
-      throw new ConfigError(`region "${given}"${where('region')} is not an AWS region`, 'use a region such as eu-west-1');
-    }
-    if (prefixIsRegion && given !== prefix) {
-      if (regionSetting.origin.label === 'AWS_REGION') {
-        // AWS_REGION is often set for other services; the pool id is authoritative.
-        warnings.push(`AWS_REGION is ${given} but user pool ${userPoolId} is in ${prefix}; using ${prefix}`);
-      } else {
+      // AWS_REGION belongs to the whole AWS environment (emulators set it to "local"); only warn.
+      if (!fromAwsRegion) {
+        throw new ConfigError(`region "${given}"${where('region')} is not an AWS region`, 'use a region such as eu-west-1');
+      }
+      warnings.push(`AWS_REGION "${given}" is not an AWS region; ignoring it`);
+    } else if (prefixIsRegion && given !== prefix) {
+      if (!fromAwsRegion) {
         throw new ConfigError(
           `user pool id ${userPoolId} is in ${prefix}, but the region${where('region')} is ${given}`,
           `drop ${FLAG_NAMES.region} (it is taken from the pool id) or set it to ${prefix}`,
         );
       }
+      // AWS_REGION is often set for other services; the pool id is authoritative.
+      warnings.push(`AWS_REGION is ${given} but user pool ${userPoolId} is in ${prefix}; using ${prefix}`);
     } else if (!prefixIsRegion) {
       region = given;
     }
@@ -139,10 +142,12 @@ export function resolveConfig({ flags = {}, env = {}, rc = null }: ConfigInput):
   return { config: Object.freeze(config), warnings };
 }
 
-function parseEndpoint(text: string, where: string): string {
+function parseEndpoint(raw: string, where: string): string {
   let url: URL;
+  // Never echo credentials someone put in the URL.
+  const text = raw.replace(/\/\/[^/@]*@/, '//***@');
   try {
-    url = new URL(text.trim());
+    url = new URL(raw.trim());
   } catch {
     throw new ConfigError(`endpoint "${text}"${where} is not a URL`, 'use a URL such as http://127.0.0.1:9229 or leave it unset for AWS');
   }

@@ -1,0 +1,241 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { buildPostGraphileArgs, shellLine, shellQuote } from '../../src/postgraphile/args';
+import { resolveConfig } from '../../src/config/resolve';
+import { RawSettings } from '../../src/config/types';
+import { KeyNotFoundError } from '../../src/errors';
+import { pemOf } from '../../src/pem';
+import { jwksOf, sharedKey } from './helpers';
+
+const POOL = 'eu-west-1_AbCdEf123';
+const PLUGIN = '/opt/pgc/dist/plugin/index.js';
+const k1 = sharedKey('k1');
+const k2 = sharedKey('k2');
+const keys = jwksOf(k1, k2).keys;
+
+function configOf(flags: RawSettings = {}) {
+  return resolveConfig({ flags: { userPoolId: POOL, ...flags } }).config;
+}
+
+/** The value following `flag` in `args`, asserting the flag appears exactly once. */
+function valueOf(args: readonly string[], flag: string): string | undefined {
+  const positions = args.flatMap((a, i) => (a === flag ? [i] : []));
+  assert.equal(positions.length, 1, `${flag} should appear once in ${JSON.stringify(args)}`);
+  return args[positions[0]! + 1];
+}
+
+describe('buildPostGraphileArgs: plugins', () => {
+  test('--plugins comes first and holds the plugin path', () => {
+    const args = buildPostGraphileArgs({ config: configOf(), keys, pluginPath: PLUGIN });
+    assert.equal(args[0], '--plugins');
+    assert.equal(args[1], PLUGIN);
+    assert.equal(args.filter((a) => a === '--plugins').length, 1);
+  });
+
+  test("the user's --plugins, wherever it stands, is merged after ours and removed from the rest", () => {
+    const args = buildPostGraphileArgs({
+      config: configOf(),
+      keys,
+      pluginPath: PLUGIN,
+      userArgs: ['-c', 'postgres:///app', '--plugins', 'a, b', '--watch'],
+      rcPlugins: ['rc-plugin'],
+    });
+    assert.deepEqual(args.slice(0, 2), ['--plugins', `${PLUGIN},a,b`]);
+    assert.deepEqual(args.slice(-3), ['-c', 'postgres:///app', '--watch']);
+    assert.equal(args.filter((a) => a === '--plugins').length, 1);
+    assert.ok(!args.join(' ').includes('rc-plugin'), 'rc plugins are replaced by the user flag, as PostGraphile does');
+  });
+
+  test('the --plugins=x form is understood too', () => {
+    const args = buildPostGraphileArgs({
+      config: configOf(),
+      keys,
+      pluginPath: PLUGIN,
+      userArgs: ['--watch', '--plugins=x,y'],
+    });
+    assert.deepEqual(args.slice(0, 2), ['--plugins', `${PLUGIN},x,y`]);
+    assert.ok(!args.some((a) => a.startsWith('--plugins=')));
+    assert.equal(args[args.length - 1], '--watch');
+  });
+
+  test('rc plugins are merged when the user gave none (array form)', () => {
+    const args = buildPostGraphileArgs({ config: configOf(), keys, pluginPath: PLUGIN, rcPlugins: ['p1', 'p2', 3] });
+    assert.deepEqual(args.slice(0, 2), ['--plugins', `${PLUGIN},p1,p2`]);
+  });
+
+  test('rc plugins are merged when the user gave none (comma string form)', () => {
+    const args = buildPostGraphileArgs({ config: configOf(), keys, pluginPath: PLUGIN, rcPlugins: ' p1 , p2 ,' });
+    assert.deepEqual(args.slice(0, 2), ['--plugins', `${PLUGIN},p1,p2`]);
+  });
+
+  test('plugins are deduplicated, ours first', () => {
+    const fromUser = buildPostGraphileArgs({
+      config: configOf(),
+      keys,
+      pluginPath: PLUGIN,
+      userArgs: ['--plugins', `a,${PLUGIN},a`],
+    });
+    assert.equal(fromUser[1], `${PLUGIN},a`);
+    const fromRc = buildPostGraphileArgs({ config: configOf(), keys, pluginPath: PLUGIN, rcPlugins: [PLUGIN, 'b', 'b'] });
+    assert.equal(fromRc[1], `${PLUGIN},b`);
+  });
+
+  test('without a plugin path there is no --plugins unless the user gave one, still first', () => {
+    const none = buildPostGraphileArgs({ config: configOf(), keys, pluginPath: null, rcPlugins: ['p1'] });
+    assert.ok(!none.includes('--plugins'));
+    assert.equal(none[0], '--jwt-secret');
+    const user = buildPostGraphileArgs({ config: configOf(), keys, pluginPath: null, userArgs: ['-w', '--plugins', 'a'] });
+    assert.deepEqual(user.slice(0, 2), ['--plugins', 'a']);
+    assert.equal(user[user.length - 1], '-w');
+  });
+});
+
+describe('buildPostGraphileArgs: JWT flags', () => {
+  test('--jwt-secret is the PEM of the first key by default', () => {
+    const args = buildPostGraphileArgs({ config: configOf(), keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(args, '--jwt-secret'), pemOf(k1.jwk));
+  });
+
+  test('--jwt-secret is the PEM of the --kid key', () => {
+    const args = buildPostGraphileArgs({ config: configOf({ kid: 'k2' }), keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(args, '--jwt-secret'), pemOf(k2.jwk));
+  });
+
+  test('an unknown --kid is a KeyNotFoundError', () => {
+    assert.throws(
+      () => buildPostGraphileArgs({ config: configOf({ kid: 'nope' }), keys, pluginPath: PLUGIN }),
+      (error: unknown) => error instanceof KeyNotFoundError && error.exitCode === 2 && /nope/.test(error.message),
+    );
+  });
+
+  test('algorithms, issuer and clock tolerance', () => {
+    const config = configOf({ clockTolerance: '12' });
+    const args = buildPostGraphileArgs({ config, keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(args, '--jwt-verify-algorithms'), 'RS256');
+    assert.equal(valueOf(args, '--jwt-verify-issuer'), config.issuer);
+    assert.equal(valueOf(args, '--jwt-verify-issuer'), `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`);
+    assert.equal(valueOf(args, '--jwt-verify-clock-tolerance'), '12');
+  });
+
+  test('the audience check is off for access tokens and any tokens, even with client ids', () => {
+    for (const flags of [{}, { clientId: 'c1' }, { tokenUse: 'any', clientId: 'c1,c2' }, { tokenUse: 'access', clientId: 'c1' }]) {
+      const args = buildPostGraphileArgs({ config: configOf(flags), keys, pluginPath: PLUGIN });
+      assert.equal(valueOf(args, '--jwt-verify-audience'), '', JSON.stringify(flags));
+    }
+  });
+
+  test('for id tokens the audience is the comma-joined client ids', () => {
+    const args = buildPostGraphileArgs({ config: configOf({ tokenUse: 'id', clientId: 'c1, c2' }), keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(args, '--jwt-verify-audience'), 'c1,c2');
+  });
+
+  test('for id tokens without client ids the audience check is off', () => {
+    const args = buildPostGraphileArgs({ config: configOf({ tokenUse: 'id' }), keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(args, '--jwt-verify-audience'), '');
+  });
+
+  test('--jwt-role takes the first entry of cognito:groups by default', () => {
+    const args = buildPostGraphileArgs({ config: configOf(), keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(args, '--jwt-role'), 'cognito:groups,0');
+  });
+
+  test('--jwt-role for a custom path is the path joined by commas', () => {
+    const path = buildPostGraphileArgs({ config: configOf({ roleClaim: 'a,b' }), keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(path, '--jwt-role'), 'a,b');
+    const single = buildPostGraphileArgs({ config: configOf({ roleClaim: 'custom:role' }), keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(single, '--jwt-role'), 'custom:role');
+    const explicit = buildPostGraphileArgs({ config: configOf({ roleClaim: 'cognito:groups,1' }), keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(explicit, '--jwt-role'), 'cognito:groups,1');
+    const roles = buildPostGraphileArgs({ config: configOf({ roleClaim: 'cognito:roles' }), keys, pluginPath: PLUGIN });
+    assert.equal(valueOf(roles, '--jwt-role'), 'cognito:roles,0');
+  });
+
+  test("the user's arguments come last, untouched and in order", () => {
+    const userArgs = ['-c', 'postgres:///app', '--jwt-verify-audience', 'mine', '', 'with space', '--watch'];
+    const args = buildPostGraphileArgs({ config: configOf(), keys, pluginPath: PLUGIN, userArgs });
+    assert.deepEqual(args.slice(-userArgs.length), userArgs);
+    // Ours come before theirs, so theirs win in PostGraphile's parser.
+    assert.ok(args.indexOf('--jwt-verify-audience') < args.lastIndexOf('--jwt-verify-audience'));
+    assert.equal(args.length, 2 + 12 + userArgs.length);
+  });
+});
+
+/** Runs the quoted line through a real POSIX shell and returns the words it sees. */
+function shellWords(line: string): string[] {
+  const out = execFileSync('sh', ['-c', `set -- ${line}; for a in "$@"; do printf '%s\\0' "$a"; done`], {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: '/home/should-not-appear' },
+  });
+  assert.ok(out === '' || out.endsWith('\0'), 'output ends with NUL');
+  return out === '' ? [] : out.slice(0, -1).split('\0');
+}
+
+describe('shellQuote and shellLine', () => {
+  test('safe words stay bare; everything else is single-quoted', () => {
+    assert.equal(shellQuote('--jwt-role'), '--jwt-role');
+    assert.equal(shellQuote('cognito:groups,0'), 'cognito:groups,0');
+    assert.equal(shellQuote('/a/b.js'), '/a/b.js');
+    assert.equal(shellQuote(''), "''");
+    assert.equal(shellQuote('a b'), "'a b'");
+    assert.equal(shellQuote("it's"), "'it'\\''s'");
+  });
+
+  test('a tricky list round-trips exactly through sh', () => {
+    const pem = pemOf(k1.jwk);
+    const tricky = [
+      '',
+      'plain',
+      'two words',
+      '  leading and trailing  ',
+      "it's",
+      "'",
+      "''",
+      '"double"',
+      'line1\nline2\n',
+      pem,
+      '$HOME',
+      '${HOME}',
+      '`id`',
+      '$(echo injected)',
+      '*',
+      '?',
+      '[a]',
+      '~',
+      '~/x',
+      '{a,b}',
+      '#not a comment',
+      'a;b',
+      'a&&b',
+      'a|b',
+      '<in',
+      '>out',
+      '\\',
+      'back\\slash',
+      'tab\there',
+      '!',
+      '-n',
+      '--plugins=x',
+      'ünïcödé ✓',
+      '=x',
+      'a=b',
+    ];
+    assert.deepEqual(shellWords(shellLine(tricky)), tricky);
+  });
+
+  test('the full PostGraphile argument list round-trips through sh', () => {
+    const args = buildPostGraphileArgs({
+      config: configOf({ tokenUse: 'id', clientId: 'c1,c2' }),
+      keys,
+      pluginPath: '/path with space/plugin.js',
+      userArgs: ['-c', "postgres://u:p'w@h/db", '--watch'],
+    });
+    assert.deepEqual(shellWords(shellLine(args)), args);
+  });
+
+  test('each word is quoted on its own', () => {
+    for (const word of ['', 'x y', '$HOME', "'", 'a\nb', '*']) {
+      assert.deepEqual(shellWords(shellQuote(word)), [word]);
+    }
+  });
+});
