@@ -9,11 +9,15 @@ import { runCommand } from './commands/run';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
+// Commander's own errors get our prefix, like every other error line.
+const OUTPUT = { outputError: (text: string, write: (text: string) => void) => write(`postgraphile-cognito: ${text}`) };
+
 export function buildProgram(): Command {
   const program = new Command('postgraphile-cognito')
     .description('Run PostGraphile v4 behind Amazon Cognito: fetch the pool keys, verify Cognito tokens, hand every claim to PostgreSQL.')
     .version(version)
     .exitOverride()
+    .configureOutput(OUTPUT)
     .showSuggestionAfterError(true);
   program.addHelpText(
     'after',
@@ -31,7 +35,7 @@ Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid; \`run\` exits with PostGraphile's own code.`,
   );
   for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand()]) {
-    command.exitOverride();
+    command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }
   return program;
@@ -52,7 +56,7 @@ function exitCodeFor(error: unknown): number {
     }
     // Commander has printed the error itself.
     if (error.code === 'commander.unknownOption' || error.code === 'commander.excessArguments') {
-      process.stderr.write("hint: PostGraphile's own options go after --, e.g. postgraphile-cognito run --user-pool-id eu-west-1_AbC123 -- -c postgres:///app\n");
+      process.stderr.write("  hint: PostGraphile's own options go after --, e.g. postgraphile-cognito run --user-pool-id eu-west-1_AbC123 -- -c postgres:///app\n");
     }
     return ExitCode.usage;
   }

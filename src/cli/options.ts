@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { UsageError } from '../errors';
 import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, RawSettings } from '../config';
 
 type Group = 'pool' | 'all';
@@ -15,9 +16,8 @@ export function addConfigOptions(command: Command, group: Group): Command {
   if (group === 'all') {
     command
       .option('--client-id <ids>', 'app client id(s) accepted, comma-separated; default: every client of the pool [env COGNITO_CLIENT_ID, rc cognito.clientId]')
-      .addOption(
-        new Option('--token-use <use>', 'which tokens are accepted [env COGNITO_TOKEN_USE, rc cognito.tokenUse] (default: "access")').choices(['access', 'id', 'any']),
-      )
+      // Validated by resolveConfig, like the environment and rc values, for one kind of error message.
+      .option('--token-use <use>', 'which tokens are accepted: access, id or any (default: "access") [env COGNITO_TOKEN_USE, rc cognito.tokenUse]')
       .option('--role-claim <path>', `claim holding the PostgreSQL role, PostGraphile path syntax (default: "${DEFAULT_ROLE_CLAIM}") [env COGNITO_ROLE_CLAIM, rc cognito.roleClaim]`)
       .option('--allowed-roles <roles>', 'roles the role claim may name, comma-separated; others are refused (default: any) [env COGNITO_ALLOWED_ROLES, rc cognito.allowedRoles]')
       .option('--authenticated-role <role>', 'role for a valid token without a usable role claim (default: PostGraphile --default-role) [env COGNITO_AUTHENTICATED_ROLE, rc cognito.authenticatedRole]')
@@ -45,4 +45,24 @@ export function settingsFromOptions(opts: Record<string, unknown>): RawSettings 
   ];
   for (const [key, value] of entries) if (value !== undefined) (settings as Record<string, string>)[key] = value;
   return settings;
+}
+
+/**
+ * PostGraphile's arguments must follow `--`; a stray word before it is most
+ * likely a mistyped command (`keyz`), which must not reach PostGraphile.
+ */
+export function postgraphileArgsAfterDash(command: Command, operands: readonly string[]): string[] {
+  // rawArgs is the argv commander parsed; it is not in commander's type definitions.
+  const rawOf = (c: Command | null) => (c as unknown as { rawArgs?: string[] } | null)?.rawArgs;
+  const raw = rawOf(command.parent) ?? rawOf(command) ?? [];
+  const dash = raw.indexOf('--');
+  const afterDash = dash >= 0 ? raw.slice(dash + 1) : [];
+  const stray = operands.slice(0, operands.length - afterDash.length);
+  if (stray.length > 0) {
+    throw new UsageError(
+      `unknown command or argument "${stray[0]}"`,
+      "the commands are run, args, keys and pem; PostGraphile's own arguments go after --, e.g. postgraphile-cognito run -- -c postgres:///app",
+    );
+  }
+  return [...afterDash];
 }

@@ -1,4 +1,5 @@
 import axios, { AxiosError } from 'axios';
+import { getProxyForUrl } from 'proxy-from-env';
 import { JwksError } from '../errors';
 import { validateJwks, ValidatedJwks } from './validate';
 
@@ -11,7 +12,7 @@ export interface FetchOptions {
 }
 
 /** Start-up defaults: a dead or silent endpoint fails well within 20 s. */
-export const STARTUP_FETCH: Required<FetchOptions> = { deadlineMs: 18_000, attemptTimeoutMs: 6_000, attempts: 3 };
+export const STARTUP_FETCH: Required<FetchOptions> = { deadlineMs: 15_000, attemptTimeoutMs: 5_000, attempts: 3 };
 /** While serving: one quick try, so a request never waits long on a dead endpoint. */
 export const REFETCH: Required<FetchOptions> = { deadlineMs: 5_000, attemptTimeoutMs: 5_000, attempts: 1 };
 
@@ -29,13 +30,21 @@ export async function fetchJwks(url: string, options: FetchOptions = {}): Promis
     const outcome = await attemptFetch(url, Math.min(attemptTimeoutMs, remaining));
     if (outcome.kind === 'ok') return validateJwks(outcome.doc, url);
     lastCause = outcome.cause;
-    if (!outcome.retry) throw new JwksError(url, outcome.cause, outcome.hint);
+    if (!outcome.retry) {
+      const proxy = proxyFor(url);
+      throw new JwksError(url, `${outcome.cause}${proxy ? ` through proxy ${proxy}` : ''}`, outcome.hint);
+    }
     const pause = BACKOFF_MS[attempt - 1] ?? 2000;
     if (attempt < attempts && deadline - Date.now() > pause) {
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
-  throw new JwksError(url, `${lastCause} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`, 'check the network, the endpoint, and any HTTPS_PROXY setting');
+  const proxy = proxyFor(url);
+  throw new JwksError(
+    url,
+    `${lastCause}${proxy ? ` through proxy ${proxy}` : ''} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+    proxy ? 'check the proxy (HTTPS_PROXY / HTTP_PROXY, NO_PROXY) and the endpoint' : 'check the network and the endpoint',
+  );
 }
 
 type Outcome =
@@ -100,4 +109,10 @@ function describeNetworkError(error: unknown, timeoutMs: number): Outcome {
       return { kind: 'fail', cause: `${code ? `${code}: ` : ''}${message}`, retry: true };
     }
   }
+}
+
+/** The proxy axios will use for `url` (same rules: HTTPS_PROXY, HTTP_PROXY, NO_PROXY), credentials hidden. */
+function proxyFor(url: string): string | null {
+  const proxy = getProxyForUrl(url);
+  return proxy ? proxy.replace(/\/\/[^/@]*@/, '//***@') : null;
 }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import * as log from '../../log';
 import { PLUGIN_PATH } from '../../plugin/path';
 import { buildPostGraphileArgs, shellLine } from '../../postgraphile';
-import { addConfigOptions, settingsFromOptions } from '../options';
+import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 import { prepare, Prepared } from '../prepare';
 
 export function argsCommand(): Command {
@@ -25,7 +25,8 @@ Examples:
   $ eval "npx postgraphile $(postgraphile-cognito args -- -c postgres:///app)"
   $ postgraphile-cognito args --json -- -c postgres:///app > pg-args.json`,
   );
-  command.action(async (postgraphileArgs: string[], opts: Record<string, unknown>) => {
+  command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
+    const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
     const prepared = await prepare(settingsFromOptions(opts));
     for (const warning of prepared.warnings) log.warn(warning);
     const args = postgraphileArgsFor(prepared, postgraphileArgs);

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
+import cluster from 'node:cluster';
 import * as log from '../../log';
 import { setHandover } from '../../plugin/handover';
 import { launchInProcess, locatePostGraphile } from '../../postgraphile';
-import { addConfigOptions, settingsFromOptions } from '../options';
+import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 import { prepare } from '../prepare';
 import { postgraphileArgsFor } from './args';
 
@@ -23,13 +24,16 @@ Examples:
   $ COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 postgraphile-cognito run -- -c "$DATABASE_URL" --default-role app_anonymous
   $ postgraphile-cognito run --allowed-roles app_user,app_admin --authenticated-role app_user -- -c postgres:///app`,
   );
-  command.action(async (postgraphileArgs: string[], opts: Record<string, unknown>) => {
+  command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
+    const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
     const prepared = await prepare(settingsFromOptions(opts));
-    for (const warning of prepared.warnings) log.warn(warning);
+    // Cluster workers start through here too; the primary has said all this already.
+    const quiet = cluster.isWorker;
+    if (!quiet) for (const warning of prepared.warnings) log.warn(warning);
     const install = locatePostGraphile(process.cwd());
     const args = postgraphileArgsFor(prepared, postgraphileArgs);
     const { config, jwks } = prepared;
-    log.info(
+    if (!quiet) log.info(
       `user pool ${config.userPoolId}: ${jwks.keys.length} key(s) [${jwks.keys.map((k) => k.jwk.kid).join(', ')}], ` +
         `${config.tokenUse} tokens, PostGraphile ${install.version} (${install.origin})`,
     );

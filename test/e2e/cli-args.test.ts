@@ -1,0 +1,187 @@
+/**
+ * `args` end to end: the exact PostGraphile argument list, as JSON and as one
+ * shell-quoted line that `eval` turns back into the same list.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BIN, cleanEnv, ROOT, runCli } from '../helpers/cli';
+import { assertOk, parseJsonArray, referencePem, show, valueAfter } from '../helpers/cli-assert';
+import { JwksFixture } from '../helpers/jwks-server';
+
+const POOL = 'local_abc123';
+const PLUGIN = path.join(ROOT, 'dist', 'plugin', 'index.js');
+
+/** Runs `sh -c` with positional parameters and returns what it wrote, split on NUL. */
+function shellArgs(script: string, positional: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; args: string[]; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', script, 'sh', ...positional], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const text = Buffer.concat(out).toString('utf8');
+      assert.ok(text === '' || text.endsWith('\0'), `output not NUL-terminated: ${JSON.stringify(text)}`);
+      resolve({ code, args: text === '' ? [] : text.slice(0, -1).split('\0'), stderr });
+    });
+  });
+}
+
+describe('args', () => {
+  let fixture: JwksFixture;
+  let cwd: string;
+  let rcDir: string;
+
+  const pool = () => ['--user-pool-id', POOL, '--endpoint', fixture.endpoint];
+  const cli = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    runCli(args, { env: options.env ?? cleanEnv(), cwd: options.cwd ?? cwd });
+  const firstPem = () => referencePem(fixture.keys.get('key-a')!.jwk);
+
+  before(async () => {
+    fixture = await JwksFixture.start(['key-a', 'key-b']);
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-args-'));
+    rcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-args-rc-'));
+    fs.writeFileSync(
+      path.join(rcDir, '.postgraphilerc.js'),
+      `module.exports = {
+  options: { plugins: ['some-plugin'], connection: 'postgres:///ignored' },
+  cognito: { userPoolId: ${JSON.stringify(POOL)}, endpoint: ${JSON.stringify(fixture.endpoint)} },
+};
+`,
+    );
+  });
+
+  after(async () => {
+    await fixture?.close();
+    for (const dir of [cwd, rcDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('--json for access tokens: plugin first, PEM, RS256, issuer, audience off, role path, user args last', async () => {
+    const userArgs = ['-c', 'postgres:///app', '--watch', '--default-role', 'anon'];
+    const r = await cli(['args', '--json', ...pool(), '--', ...userArgs]);
+    assertOk(r);
+    const list = parseJsonArray(r);
+    assert.ok(list.every((a) => typeof a === 'string'), show(r));
+    assert.equal(list[0], '--plugins');
+    assert.ok(list[1]!.endsWith(path.join('dist', 'plugin', 'index.js')), list[1]);
+    assert.equal(list[1], PLUGIN);
+    assert.ok(fs.existsSync(list[1]!), 'the plugin path does not exist');
+    assert.equal(valueAfter(list, '--jwt-secret'), firstPem());
+    assert.equal(valueAfter(list, '--jwt-verify-algorithms'), 'RS256');
+    assert.equal(valueAfter(list, '--jwt-verify-issuer'), `${fixture.endpoint}/${POOL}`);
+    assert.equal(valueAfter(list, '--jwt-verify-audience'), '');
+    assert.equal(valueAfter(list, '--jwt-role'), 'cognito:groups,0');
+    assert.deepEqual(list.slice(-userArgs.length), userArgs);
+    assert.equal(list.filter((a) => a === '--plugins').length, 1);
+    // Warnings go to stderr, never into the argument list.
+    assert.match(r.stderr, /warning: no app client id/);
+  });
+
+  test('--json for ID tokens with --client-id a,b sets the audience to the client ids', async () => {
+    const r = await cli(['args', '--json', ...pool(), '--token-use', 'id', '--client-id', 'a,b']);
+    assertOk(r);
+    const list = parseJsonArray(r);
+    assert.equal(valueAfter(list, '--jwt-verify-audience'), 'a,b');
+    assert.equal(valueAfter(list, '--jwt-verify-issuer'), `${fixture.endpoint}/${POOL}`);
+  });
+
+  test('access tokens keep the audience check off even with --client-id', async () => {
+    const r = await cli(['args', '--json', ...pool(), '--client-id', 'a,b']);
+    assertOk(r);
+    assert.equal(valueAfter(parseJsonArray(r), '--jwt-verify-audience'), '');
+  });
+
+  test('--kid picks the key whose PEM becomes --jwt-secret; an unknown --kid exits 2', async () => {
+    const r = await cli(['args', '--json', ...pool(), '--kid', 'key-b']);
+    assertOk(r);
+    assert.equal(valueAfter(parseJsonArray(r), '--jwt-secret'), referencePem(fixture.keys.get('key-b')!.jwk));
+    const bad = await cli(['args', '--json', ...pool(), '--kid', 'nope']);
+    assert.equal(bad.code, 2, show(bad));
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /nope/);
+  });
+
+  test('--role-claim with a path is passed through in PostGraphile syntax', async () => {
+    const r = await cli(['args', '--json', ...pool(), '--role-claim', 'custom:role']);
+    assertOk(r);
+    assert.equal(valueAfter(parseJsonArray(r), '--jwt-role'), 'custom:role');
+  });
+
+  test("the user's --plugins is merged into the first --plugins, after ours", async () => {
+    const r = await cli(['args', '--json', ...pool(), '--', '--plugins', 'x', '-c', 'postgres:///app']);
+    assertOk(r);
+    const list = parseJsonArray(r);
+    assert.deepEqual(list.slice(0, 2), ['--plugins', `${PLUGIN},x`]);
+    assert.equal(list.filter((a) => a === '--plugins' || a.startsWith('--plugins=')).length, 1, show(r));
+    assert.deepEqual(list.slice(-2), ['-c', 'postgres:///app']);
+  });
+
+  test('--plugins=a,b in the user args is merged too', async () => {
+    const r = await cli(['args', '--json', ...pool(), '--', '--plugins=a,b', '--watch']);
+    assertOk(r);
+    const list = parseJsonArray(r);
+    assert.deepEqual(list.slice(0, 2), ['--plugins', `${PLUGIN},a,b`]);
+    assert.ok(!list.some((a) => a.startsWith('--plugins=')), show(r));
+    assert.equal(list.at(-1), '--watch');
+  });
+
+  test('user args after -- are untouched, even ones that look like our options', async () => {
+    const userArgs = ['', "it's", 'a b', '--json', '--user-pool-id', 'other_pool', '--'];
+    const r = await cli(['args', '--json', ...pool(), '--', ...userArgs]);
+    assertOk(r);
+    const list = parseJsonArray(r);
+    assert.deepEqual(list.slice(-userArgs.length), userArgs);
+    // Our own --user-pool-id was not overridden by the one after --.
+    assert.equal(valueAfter(list, '--jwt-verify-issuer'), `${fixture.endpoint}/${POOL}`);
+  });
+
+  test('the plain output, eval-ed by sh, gives exactly the --json list (multi-line PEM, quotes, spaces)', async () => {
+    const userArgs = ['-c', 'postgres://u:p@h/db name', "it's", '$HOME `id` $(id)', 'line 1\nline 2', '', '\\back\\slash', '*', '--json'];
+    const json = await cli(['args', '--json', ...pool(), '--', ...userArgs]);
+    assertOk(json);
+    const expected = parseJsonArray(json);
+    assert.ok(valueAfter(expected, '--jwt-secret').includes('\n'), 'the PEM should span several lines');
+
+    const plain = await cli(['args', ...pool(), '--', ...userArgs]);
+    assertOk(plain);
+    assert.ok(plain.stdout.startsWith('--plugins '), show(plain));
+    assert.ok(plain.stdout.includes(" --jwt-secret '-----BEGIN PUBLIC KEY-----\n"), show(plain));
+    assert.ok(plain.stdout.endsWith(' --json\n'), show(plain));
+
+    const env = cleanEnv({ PGC_BIN: BIN, PGC_NODE: process.execPath, PGC_EP: fixture.endpoint, PGC_POOL: POOL });
+    const script =
+      'eval "set -- $("$PGC_NODE" "$PGC_BIN" args --user-pool-id "$PGC_POOL" --endpoint "$PGC_EP" -- "$@" 2>/dev/null)"; ' +
+      'for a in "$@"; do printf "%s\\0" "$a"; done';
+    const sh = await shellArgs(script, userArgs, env, cwd);
+    assert.equal(sh.code, 0, sh.stderr);
+    assert.deepEqual(sh.args, expected);
+  });
+
+  test('an rc file alone configures the pool, and its plugins are merged after ours', async () => {
+    const r = await cli(['args', '--json'], { cwd: rcDir });
+    assertOk(r);
+    const list = parseJsonArray(r);
+    assert.deepEqual(list.slice(0, 2), ['--plugins', `${PLUGIN},some-plugin`]);
+    assert.equal(valueAfter(list, '--jwt-verify-issuer'), `${fixture.endpoint}/${POOL}`);
+    assert.equal(valueAfter(list, '--jwt-secret'), firstPem());
+  });
+
+  test('JWKS trouble in args exits 3 and prints no arguments', async () => {
+    const other = await JwksFixture.start(['k']);
+    try {
+      other.mode = 'not-found';
+      const r = await cli(['args', '--json', '--user-pool-id', POOL, '--endpoint', other.endpoint]);
+      assert.equal(r.code, 3, show(r));
+      assert.equal(r.stdout, '');
+    } finally {
+      await other.close();
+    }
+  });
+});

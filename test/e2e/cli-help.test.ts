@@ -1,0 +1,35 @@
+/** --help of every command and --version, end to end. */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { cleanEnv, ROOT, runCli } from '../helpers/cli';
+import { show } from '../helpers/cli-assert';
+
+const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+describe('help and version', () => {
+  const cases: { args: string[]; mentions: RegExp[] }[] = [
+    { args: ['--help'], mentions: [/Usage: postgraphile-cognito/, /\brun\b/, /\bargs\b/, /\bkeys\b/, /\bpem\b/, /Exit codes/] },
+    { args: ['run', '--help'], mentions: [/Usage: postgraphile-cognito run/, /--user-pool-id/, /--client-id/, /--token-use/] },
+    { args: ['args', '--help'], mentions: [/Usage: postgraphile-cognito args/, /--json/, /--user-pool-id/] },
+    { args: ['keys', '--help'], mentions: [/Usage: postgraphile-cognito keys/, /--json/, /--endpoint/] },
+    { args: ['pem', '--help'], mentions: [/Usage: postgraphile-cognito pem/, /--kid/, /--for-token/, /--all/, /--out/] },
+  ];
+
+  for (const { args, mentions } of cases) {
+    test(`${args.join(' ')} exits 0 and shows examples`, async () => {
+      const r = await runCli(args, { env: cleanEnv() });
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /Examples:\n\s+\$ /, show(r));
+      for (const mention of mentions) assert.match(r.stdout, mention, show(r));
+      assert.equal(r.stderr, '');
+    });
+  }
+
+  test("--version prints package.json's version", async () => {
+    const r = await runCli(['--version'], { env: cleanEnv() });
+    assert.equal(r.code, 0, show(r));
+    assert.equal(r.stdout.trim(), version);
+  });
+});

@@ -1,0 +1,47 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const OPENSSL = '/usr/bin/openssl';
+
+export function haveOpenssl(): boolean {
+  return fs.existsSync(OPENSSL);
+}
+
+export interface TestCertificates {
+  /** PEM of the self-made certificate authority (for NODE_EXTRA_CA_CERTS). */
+  caPath: string;
+  /** PEM certificate for `hostname`, signed by the CA. */
+  cert: string;
+  /** PEM private key of that certificate. */
+  key: string;
+}
+
+/** Makes a throw-away CA and a server certificate for `hostname` in `dir`, with the openssl command. */
+export function makeCertificates(dir: string, hostname: string): TestCertificates {
+  const file = (name: string) => path.join(dir, name);
+  const run = (args: string[]) => execFileSync(OPENSSL, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  run([
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+    '-keyout', file('ca.key'), '-out', file('ca.pem'),
+    '-subj', '/CN=postgraphile-cognito test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${hostname}`]);
+  fs.writeFileSync(
+    file('server.ext'),
+    [
+      `subjectAltName=DNS:${hostname}`,
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      '',
+    ].join('\n'),
+  );
+  run([
+    'x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
+    '-days', '2', '-out', file('server.pem'), '-extfile', file('server.ext'),
+  ]);
+  return { caPath: file('ca.pem'), cert: fs.readFileSync(file('server.pem'), 'utf8'), key: fs.readFileSync(file('server.key'), 'utf8') };
+}
