@@ -1,0 +1,100 @@
+/**
+ * The package as users get it: packed, installed into a fresh project next to
+ * PostGraphile v4, then used by name: `npx postgraphile-cognito` and
+ * `postgraphile --plugins postgraphile-cognito/plugin`.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cleanEnv, ROOT } from '../helpers/cli';
+import { createTestDatabase, TestDatabase } from '../helpers/db';
+import { accessClaims, JwksFixture } from '../helpers/jwks-server';
+import { startServer } from '../helpers/server';
+
+const POOL = 'local_pkg1';
+const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+describe('the installed package', () => {
+  let project: string;
+  let tarball: string;
+  let db: TestDatabase;
+  let jwks: JwksFixture;
+
+  before(async () => {
+    project = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-project-'));
+    const packed = JSON.parse(
+      execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    ) as { filename: string; files: { path: string }[] }[];
+    tarball = path.join(project, packed[0]!.filename);
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    // --ignore-scripts: npm test has built dist already, and other test files are using it.
+    // Offline first: every dependency is in the npm cache after `npm ci` of this repository.
+    execFileSync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, 'postgraphile@4.14.1'], {
+      cwd: project,
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
+    db = await createTestDatabase('pkg');
+    jwks = await JwksFixture.start(['key-a']);
+  });
+
+  after(async () => {
+    await jwks?.close();
+    await db?.drop();
+    fs.rmSync(project, { recursive: true, force: true });
+  });
+
+  test('the tarball holds the CLI, the compiled plugin and the docs, and no tests or sources', () => {
+    const listed = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0].files.map(
+      (f: { path: string }) => f.path,
+    ) as string[];
+    for (const file of ['bin/postgraphile-cognito.js', 'dist/cli/main.js', 'dist/plugin/index.js', 'dist/index.d.ts', 'README.md', '.postgraphilerc.example']) {
+      assert.ok(listed.includes(file), `${file} missing from the package`);
+    }
+    assert.ok(!listed.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'tests or sources packed');
+  });
+
+  test('npx postgraphile-cognito runs from the project', () => {
+    const result = spawnSync('npx', ['--no-install', 'postgraphile-cognito', '--version'], { cwd: project, env: cleanEnv(), encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout.trim(), version);
+  });
+
+  test('postgraphile --plugins postgraphile-cognito/plugin loads the plugin by name', async () => {
+    const server = await startServer({
+      command: [path.join(project, 'node_modules', 'postgraphile', 'cli.js'), '--plugins', 'postgraphile-cognito/plugin'],
+      postgraphileArgs: ['-c', db.url, '--default-role', 'app_user', '--dynamic-json'],
+      cwd: project,
+      env: cleanEnv({ COGNITO_USER_POOL_ID: POOL, AWS_ENDPOINT_URL: jwks.endpoint }),
+    });
+    try {
+      const token = jwks.sign('key-a', accessClaims('pkg-user'), { issuer: jwks.issuer(POOL) });
+      const ok = await server.graphql('{ whoami }', token);
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal((ok.body.data!.whoami as { sub: string }).sub, 'pkg-user');
+      const bad = await server.graphql('{ whoami }', token.slice(0, -4) + 'AAAA');
+      assert.equal(bad.status, 403);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("run uses the project's own PostGraphile v4", async () => {
+    const server = await startServer({
+      command: [path.join(project, 'node_modules', 'postgraphile-cognito', 'bin', 'postgraphile-cognito.js'), 'run', '--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--'],
+      postgraphileArgs: ['-c', db.url, '--default-role', 'app_user'],
+      cwd: project,
+    });
+    try {
+      assert.match(server.output(), /PostGraphile 4\.14\.1 \(project\)/);
+      const token = jwks.sign('key-a', accessClaims('pkg-run'), { issuer: jwks.issuer(POOL) });
+      assert.equal((await server.graphql('{ whoami }', token)).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
