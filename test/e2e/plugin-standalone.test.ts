@@ -132,6 +132,33 @@ describe('the plugin loaded by postgraphile --plugins', () => {
     }
   });
 
+  test('used as a library: makeCognitoPlugin in a pluginHook, as the README shows', async () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'server.js');
+    fs.writeFileSync(
+      script,
+      `const http = require('http');
+      const { postgraphile, makePluginHook } = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'postgraphile'))});
+      const { makeCognitoPlugin, resolveConfig } = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
+      const { config } = resolveConfig({ flags: { userPoolId: ${JSON.stringify(pool.poolId)}, endpoint: ${JSON.stringify(pool.endpoint)} } });
+      const pluginHook = makePluginHook([makeCognitoPlugin({ config })]);
+      const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
+      http.createServer(postgraphile(${JSON.stringify(db.url)}, 'public', { pluginHook, pgDefaultRole: 'app_user', dynamicJson: true }))
+        .listen(port, '127.0.0.1', () => console.log('listening on port ' + port));`,
+    );
+    const server = await startServer({ command: [script], cwd: dir });
+    try {
+      const ok = await server.graphql(WHOAMI, dave.accessToken);
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal((ok.body.data!.whoami as Who).sub, dave.sub);
+      const notes = await server.graphql(NOTES, dave.accessToken);
+      assert.deepEqual(notes.body.data!.allNotes, { nodes: [{ body: 'dave note' }] });
+      assert.equal((await server.graphql(WHOAMI, 'not-a-token')).status, 403);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('a configuration error stops PostGraphile with exit 2 and one clear line, no stack trace', () => {
     const result = spawnSync(process.execPath, [POSTGRAPHILE_CLI, '--plugins', PLUGIN, '-c', db.url], {
       cwd: tempDir(),
