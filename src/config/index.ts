@@ -1,6 +1,6 @@
 export { resolveConfig, DEFAULT_ROLE_CLAIM, DEFAULT_CLOCK_TOLERANCE } from './resolve';
 export type { ResolvedConfig, ConfigInput } from './resolve';
-export { loadRcFile, FLAG_NAMES, ENV_NAMES } from './sources';
+export { loadRcFile, FLAG_NAMES, ENV_NAMES, PLUGIN_FLAG_KEYS, pluginFlagName, pluginFlagProperty } from './sources';
 export type { RcFile } from './sources';
 export { poolUrls, defaultEndpoint, isLoopbackHost } from './urls';
 export type { CognitoConfig, RawSettings, TokenUse } from './types';

@@ -19,6 +19,8 @@ export interface ResolvedConfig {
 
 export interface ConfigInput {
   flags?: RawSettings;
+  /** How flags are named in messages; the plugin's are `--cognito-…`. */
+  flagLabel?: (key: SettingKey) => string;
   env?: NodeJS.ProcessEnv;
   rc?: RcFile | null;
 }
@@ -27,9 +29,9 @@ export interface ConfigInput {
  * Resolves flags > environment > rc file > defaults into one frozen
  * configuration, or throws a ConfigError that says what to change.
  */
-export function resolveConfig({ flags = {}, env = {}, rc = null }: ConfigInput): ResolvedConfig {
+export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel }: ConfigInput): ResolvedConfig {
   const warnings: string[] = [];
-  const s = mergeSources(flags, env, rc);
+  const s = mergeSources(flags, env, rc, flagLabel);
   const where = (key: SettingKey) => (s[key] ? ` (from ${s[key]!.origin.label})` : '');
 
   const poolSetting = s.userPoolId;

@@ -28,6 +28,23 @@ export const FLAG_NAMES: Record<SettingKey, string> = {
   authenticatedRole: '--authenticated-role',
 };
 
+/**
+ * The same settings as PostGraphile flags, added by our plugin so that the
+ * list `args` prints carries the configuration to the plugin too:
+ * `--user-pool-id` becomes `--cognito-user-pool-id`. `kid` only picks the
+ * PEM for --jwt-secret, so the plugin has no flag for it.
+ */
+export const PLUGIN_FLAG_KEYS: readonly SettingKey[] = SETTING_KEYS.filter((key) => key !== 'kid');
+
+export function pluginFlagName(key: SettingKey): string {
+  return `--cognito-${FLAG_NAMES[key].slice(2)}`;
+}
+
+/** Where commander 2 (PostGraphile's) stores a plugin flag: `--cognito-user-pool-id` -> `cognitoUserPoolId`. */
+export function pluginFlagProperty(key: SettingKey): string {
+  return `cognito${key[0]!.toUpperCase()}${key.slice(1)}`;
+}
+
 /** Environment variables per setting, in order of preference. */
 export const ENV_NAMES: Record<SettingKey, readonly string[]> = {
   region: ['COGNITO_REGION', 'AWS_REGION'],
@@ -101,13 +118,14 @@ export function mergeSources(
   flags: RawSettings,
   env: NodeJS.ProcessEnv,
   rc: RcFile | null,
+  flagLabel: (key: SettingKey) => string = (key) => FLAG_NAMES[key],
 ): Partial<Record<SettingKey, Sourced<unknown>>> {
   const merged: Partial<Record<SettingKey, Sourced<unknown>>> = {};
   const rcName = rc ? path.basename(rc.filepath) : '';
   for (const key of SETTING_KEYS) {
     const flag = flags[key];
     if (flag !== undefined && flag !== '') {
-      merged[key] = { value: flag, origin: { kind: 'flag', label: FLAG_NAMES[key] } };
+      merged[key] = { value: flag, origin: { kind: 'flag', label: flagLabel(key) } };
       continue;
     }
     const envName = ENV_NAMES[key].find((name) => env[name] !== undefined && env[name] !== '');

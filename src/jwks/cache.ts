@@ -31,7 +31,7 @@ export class KeyCache {
   fetchCount = 0;
 
   constructor(
-    private readonly load: JwksLoader,
+    private readonly loader: JwksLoader,
     private readonly options: KeyCacheOptions = {},
   ) {
     this.minInterval = options.minRefetchIntervalMs ?? MIN_REFETCH_INTERVAL_MS;
@@ -68,15 +68,31 @@ export class KeyCache {
   refresh(): Promise<void> {
     if (this.inflight) return this.inflight;
     if (this.now() - this.lastFetchStartedAt < this.minInterval) return Promise.resolve();
+    return this.load(this.loader).then(
+      () => undefined,
+      (error: unknown) => this.options.onFetchError?.(error),
+    );
+  }
+
+  /**
+   * Runs one fetch with `loader` (the first load may use more patient
+   * settings than a refetch); lookups meanwhile wait for it. Rejects with the
+   * loader's error, keeping the keys already known.
+   */
+  load(loader: JwksLoader): Promise<ValidatedJwks> {
     this.lastFetchStartedAt = this.now();
     this.fetchCount++;
-    this.inflight = this.load()
-      .then((jwks) => this.replace(jwks))
-      .catch((error: unknown) => this.options.onFetchError?.(error))
-      .finally(() => {
-        this.inflight = null;
-      });
-    return this.inflight;
+    const run = loader().then((jwks) => {
+      this.replace(jwks);
+      return jwks;
+    });
+    this.inflight = run.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      this.inflight = null;
+    });
+    return run;
   }
 
   private replace(jwks: ValidatedJwks): void {

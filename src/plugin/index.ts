@@ -1,6 +1,15 @@
-import { CognitoConfig, loadRcFile, resolveConfig } from '../config';
+import {
+  CognitoConfig,
+  FLAG_NAMES,
+  loadRcFile,
+  PLUGIN_FLAG_KEYS,
+  pluginFlagName,
+  pluginFlagProperty,
+  RawSettings,
+  resolveConfig,
+} from '../config';
 import { PostgraphileCognitoError } from '../errors';
-import { KeyCache, ValidatedJwks } from '../jwks';
+import { fetchJwks, KeyCache, ValidatedJwks } from '../jwks';
 import * as log from '../log';
 import { claimsToSettings, decideRole } from './claims';
 import { takeHandover } from './handover';
@@ -18,6 +27,7 @@ interface ContextOptions {
   [key: string]: unknown;
 }
 type WithContext = (options: ContextOptions, callback: (context: Record<string | symbol, unknown>) => unknown) => Promise<unknown>;
+type AddFlag = (option: string, description: string, parse?: (value: string) => unknown) => AddFlag;
 interface PostGraphileOptions {
   jwtSecret?: unknown;
   jwtPublicKey?: unknown;
@@ -49,11 +59,13 @@ interface State {
 export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) {
   let state: State | null = null;
   let underCli = false;
+  /** Our --cognito-* flags, when PostGraphile's CLI parsed them. */
+  let cliFlags: RawSettings = {};
 
   function init(): State {
     if (state) return state;
     const handover = takeHandover();
-    const resolved: PluginSource = typeof source === 'function' ? source() : source ?? handover ?? standaloneSource();
+    const resolved: PluginSource = typeof source === 'function' ? source() : source ?? handover ?? standaloneSource(cliFlags);
     for (const warning of resolved.warnings ?? []) log.warn(warning);
     const cache = KeyCache.forUrl(resolved.config.jwksUrl, {
       onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${describe(error)}`),
@@ -61,10 +73,17 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     if (resolved.jwks) {
       cache.prime(resolved.jwks, resolved.fetchedAt);
     } else {
-      void cache.refresh().then(() => {
-        if (cache.hasKeys) log.info(`loaded ${cache.kids().length} key(s) from ${resolved.config.jwksUrl}`);
-        else log.error(`no signing keys loaded from ${resolved.config.jwksUrl}; tokens get 503 until a refetch succeeds`);
-      });
+      // Requests that arrive meanwhile wait for this load (refresh joins it).
+      cache.load(() => fetchJwks(resolved.config.jwksUrl)).then(
+        (jwks) => {
+          for (const skipped of jwks.skipped) log.warn(`skipped JWKS ${skipped}`);
+          log.info(`loaded ${jwks.keys.length} key(s) [${jwks.keys.map((k) => k.jwk.kid).join(', ')}] from ${resolved.config.jwksUrl}`);
+        },
+        (error: unknown) => {
+          const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
+          log.error(`${describe(error)}${hint}; tokens get 503 until a later request loads the keys`);
+        },
+      );
     }
     state = { config: resolved.config, cache, verifier: new CognitoVerifier(resolved.config, cache) };
     return state;
@@ -84,8 +103,20 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
   }
 
   return {
-    'cli:library:options'(options: PostGraphileOptions): PostGraphileOptions {
+    'cli:flags:add'(addFlag: AddFlag): AddFlag {
+      for (const key of PLUGIN_FLAG_KEYS) {
+        addFlag(`${pluginFlagName(key)} <value>`, `[postgraphile-cognito] as ${FLAG_NAMES[key]} of postgraphile-cognito; wins over its environment variable and rc key`);
+      }
+      return addFlag;
+    },
+
+    'cli:library:options'(options: PostGraphileOptions, context: { cliOptions?: Record<string, unknown> }): PostGraphileOptions {
       underCli = true;
+      const cliOptions = context?.cliOptions ?? {};
+      for (const key of PLUGIN_FLAG_KEYS) {
+        const value = cliOptions[pluginFlagProperty(key)];
+        if (typeof value === 'string') (cliFlags as Record<string, string>)[key] = value;
+      }
       return options;
     },
 
@@ -135,8 +166,8 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
   };
 }
 
-function standaloneSource(): PluginSource {
-  const { config, warnings } = resolveConfig({ env: process.env, rc: loadRcFile(process.cwd()) });
+function standaloneSource(flags: RawSettings): PluginSource {
+  const { config, warnings } = resolveConfig({ flags, flagLabel: pluginFlagName, env: process.env, rc: loadRcFile(process.cwd()) });
   return { config, warnings };
 }
 

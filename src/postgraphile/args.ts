@@ -1,7 +1,6 @@
-import { CognitoConfig } from '../config';
-import { KeyNotFoundError } from '../errors';
+import { CognitoConfig, DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, defaultEndpoint, pluginFlagName } from '../config';
 import { UsableKey } from '../jwks';
-import { pemOf } from '../pem';
+import { pemOf, selectKeys } from '../pem';
 
 // Claims Cognito always sends as arrays; PostGraphile's --jwt-role needs a string.
 const ARRAY_CLAIMS = new Set(['cognito:groups', 'cognito:roles']);
@@ -44,9 +43,29 @@ export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath,
     String(config.clockTolerance),
     '--jwt-role',
     jwtRolePath(config.roleClaim),
+    ...(pluginPath ? pluginFlags(config) : []),
     ...rest,
   );
   return args;
+}
+
+/**
+ * The configuration as the plugin's own flags, so the printed list carries it
+ * to a PostGraphile started by hand (the plugin reads flags > env > rc file).
+ * Defaults are left out to keep the list short.
+ */
+export function pluginFlags(config: CognitoConfig): string[] {
+  const flags: string[] = [pluginFlagName('userPoolId'), config.userPoolId];
+  if (config.region === null || config.endpoint !== defaultEndpoint(config.region)) {
+    flags.push(pluginFlagName('endpoint'), config.endpoint);
+  }
+  flags.push(pluginFlagName('tokenUse'), config.tokenUse);
+  if (config.clientIds.length > 0) flags.push(pluginFlagName('clientId'), config.clientIds.join(','));
+  if (config.roleClaim.join(',') !== DEFAULT_ROLE_CLAIM) flags.push(pluginFlagName('roleClaim'), config.roleClaim.join(','));
+  if (config.allowedRoles.length > 0) flags.push(pluginFlagName('allowedRoles'), config.allowedRoles.join(','));
+  if (config.authenticatedRole) flags.push(pluginFlagName('authenticatedRole'), config.authenticatedRole);
+  if (config.clockTolerance !== DEFAULT_CLOCK_TOLERANCE) flags.push(pluginFlagName('clockTolerance'), String(config.clockTolerance));
+  return flags;
 }
 
 /**
@@ -55,17 +74,7 @@ export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath,
  * to PostGraphile's own check, used when the plugin is not.
  */
 function secretKey(config: CognitoConfig, keys: readonly UsableKey[]): UsableKey {
-  if (config.kid) {
-    const key = keys.find((k) => k.jwk.kid === config.kid);
-    if (!key) {
-      throw new KeyNotFoundError(
-        `no key with kid "${config.kid}" in the JWKS`,
-        `the pool's kids are: ${keys.map((k) => k.jwk.kid).join(', ')}`,
-      );
-    }
-    return key;
-  }
-  return keys[0]!;
+  return config.kid ? selectKeys(keys, { kid: config.kid })[0]! : keys[0]!;
 }
 
 /**

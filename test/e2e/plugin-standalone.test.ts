@@ -132,6 +132,34 @@ describe('the plugin loaded by postgraphile --plugins', () => {
     }
   });
 
+  test('the list args prints carries flag-only configuration to the plugin in a PostGraphile started by hand', async () => {
+    const printed = await runCli([
+      'args', '--json', '--user-pool-id', pool.poolId, '--endpoint', pool.endpoint, '--token-use', 'id',
+      '--client-id', pool.clientId, '--allowed-roles', 'app_admin', '--', '-c', db.url, '--default-role', 'app_user', '--dynamic-json',
+    ]);
+    assert.equal(printed.code, 0, printed.stderr);
+    const list = JSON.parse(printed.stdout) as string[];
+    assert.equal(list[list.indexOf('--cognito-client-id') + 1], pool.clientId);
+    // No COGNITO_* variables and no rc file: only the printed flags configure the plugin.
+    const server = await startServer({ command: [POSTGRAPHILE_CLI, ...list], cwd: tempDir(), env: cleanEnv() });
+    try {
+      const ok = await server.graphql(WHOAMI, dave.idToken);
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal((ok.body.data!.whoami as Who).sub, dave.sub);
+      // --token-use id reached the plugin.
+      const access = await server.graphql(WHOAMI, dave.accessToken);
+      assert.equal(access.status, 403);
+      assert.match(access.body.errors![0]!.message, /only id tokens/);
+      // --allowed-roles reached it too: carol's groups name no allowed role.
+      const carols = await server.graphql(WHOAMI, carol.idToken);
+      assert.equal(carols.status, 403);
+      assert.match(carols.body.errors![0]!.message, /no allowed role/);
+      assert.doesNotMatch(server.output(), /no app client id configured/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('used as a library: makeCognitoPlugin in a pluginHook, as the README shows', async () => {
     const dir = tempDir();
     const script = path.join(dir, 'server.js');

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { buildPostGraphileArgs, shellLine, shellQuote } from '../../src/postgraphile/args';
+import { buildPostGraphileArgs, pluginFlags, shellLine, shellQuote } from '../../src/postgraphile/args';
 import { resolveConfig } from '../../src/config/resolve';
 import { RawSettings } from '../../src/config/types';
 import { KeyNotFoundError } from '../../src/errors';
@@ -157,7 +157,47 @@ describe('buildPostGraphileArgs: JWT flags', () => {
     assert.deepEqual(args.slice(-userArgs.length), userArgs);
     // Ours come before theirs, so theirs win in PostGraphile's parser.
     assert.ok(args.indexOf('--jwt-verify-audience') < args.lastIndexOf('--jwt-verify-audience'));
-    assert.equal(args.length, 2 + 12 + userArgs.length);
+    assert.equal(args.length, 2 + 12 + pluginFlags(configOf()).length + userArgs.length);
+  });
+
+  test('the plugin flags carry the whole configuration, and resolve back to the same configuration', () => {
+    const config = configOf({
+      clientId: 'a1,b2',
+      tokenUse: 'any',
+      roleClaim: 'custom:role',
+      allowedRoles: 'app_user,app_admin',
+      authenticatedRole: 'app_user',
+      clockTolerance: '12',
+    });
+    const flags = pluginFlags(config);
+    assert.deepEqual(flags, [
+      '--cognito-user-pool-id', POOL,
+      '--cognito-token-use', 'any',
+      '--cognito-client-id', 'a1,b2',
+      '--cognito-role-claim', 'custom:role',
+      '--cognito-allowed-roles', 'app_user,app_admin',
+      '--cognito-authenticated-role', 'app_user',
+      '--cognito-clock-tolerance', '12',
+    ]);
+    // What the plugin parses from them is the configuration they came from.
+    const parsed: Record<string, string> = {};
+    for (let i = 0; i < flags.length; i += 2) {
+      const key = flags[i]!.slice('--cognito-'.length).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+      parsed[key] = flags[i + 1]!;
+    }
+    assert.deepEqual(resolveConfig({ flags: parsed }).config, config);
+    // In the argument list, after our PostGraphile flags and before the user's.
+    const args = buildPostGraphileArgs({ config, keys, pluginPath: PLUGIN, userArgs: ['-c', 'db'] });
+    assert.deepEqual(args.slice(-2 - flags.length, -2), flags);
+    // Without the plugin there is nobody to read them.
+    assert.ok(!buildPostGraphileArgs({ config, keys, pluginPath: null }).some((a) => a.startsWith('--cognito-')));
+  });
+
+  test('a custom endpoint is passed to the plugin; the default one is left out', () => {
+    assert.ok(!pluginFlags(configOf()).includes('--cognito-endpoint'));
+    const local = resolveConfig({ flags: { userPoolId: 'local_abc', endpoint: 'http://127.0.0.1:9229/' } }).config;
+    const flags = pluginFlags(local);
+    assert.equal(flags[flags.indexOf('--cognito-endpoint') + 1], 'http://127.0.0.1:9229');
   });
 });
 
