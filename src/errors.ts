@@ -56,3 +56,8 @@ export class KeyNotFoundError extends PostgraphileCognitoError {
 export class PostGraphileVersionError extends PostgraphileCognitoError {
   readonly exitCode = ExitCode.usage;
 }
+
+/** PostGraphile would not find a server plugin the user listed: exit 2. */
+export class PluginNotFoundError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.usage;
+}

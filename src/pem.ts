@@ -21,11 +21,12 @@ export interface KeySelector {
  */
 export function selectKeys(keys: readonly UsableKey[], selector: KeySelector): UsableKey[] {
   const kids = keys.map((k) => k.jwk.kid);
-  const chosen = [selector.kid ? 1 : 0, selector.forToken ? 1 : 0, selector.all ? 1 : 0].reduce((a, b) => a + b, 0);
+  const given = (value: unknown) => value !== undefined && value !== null && value !== false;
+  const chosen = [selector.kid, selector.forToken, selector.all].filter(given).length;
   if (chosen > 1) throw new UsageError('use only one of --kid, --for-token and --all');
   if (selector.all) return [...keys];
-  if (selector.forToken) {
-    const kid = kidOfToken(selector.forToken);
+  if (given(selector.forToken)) {
+    const kid = kidOfToken(selector.forToken!);
     const key = keys.find((k) => k.jwk.kid === kid);
     if (!key) {
       throw new KeyNotFoundError(
@@ -35,7 +36,7 @@ export function selectKeys(keys: readonly UsableKey[], selector: KeySelector): U
     }
     return [key];
   }
-  if (selector.kid) {
+  if (given(selector.kid)) {
     const key = keys.find((k) => k.jwk.kid === selector.kid);
     if (!key) {
       throw new KeyNotFoundError(`no key with kid "${selector.kid}" in the JWKS`, `the pool's kids are: ${kids.join(', ')}`);

@@ -1,6 +1,8 @@
 import { CognitoConfig, loadRcFile, RawSettings, RcFile, resolveConfig } from '../config';
 import { fetchJwks, ValidatedJwks } from '../jwks';
 import * as log from '../log';
+import { PLUGIN_PATH } from '../plugin/path';
+import { buildPostGraphileArgs } from '../postgraphile';
 
 export interface Prepared {
   config: CognitoConfig;
@@ -18,4 +20,16 @@ export async function prepare(flags: RawSettings): Promise<Prepared> {
   const jwks = await fetchJwks(config.jwksUrl);
   for (const skipped of jwks.skipped) log.warn(`skipped JWKS ${skipped}`);
   return { config, warnings, rc, jwks, fetchedAt };
+}
+
+/** The one PostGraphile argument list, for both `args` and `run`. */
+export function postgraphileArgsFor(prepared: Prepared, userArgs: readonly string[]): string[] {
+  return buildPostGraphileArgs({
+    config: prepared.config,
+    keys: prepared.jwks.keys,
+    userArgs,
+    pluginPath: PLUGIN_PATH,
+    rcPlugins: prepared.rc?.options.plugins,
+    cwd: process.cwd(),
+  });
 }

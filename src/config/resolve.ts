@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors';
 import { FLAG_NAMES, RcFile, Sourced, mergeSources } from './sources';
 import { CognitoConfig, RawSettings, SettingKey, TOKEN_USES, TokenUse } from './types';
-import { defaultEndpoint, isLoopbackHost, poolUrls } from './urls';
+import { defaultEndpoint, isLoopbackHost, poolUrls, redact } from './urls';
 
 export const DEFAULT_ROLE_CLAIM = 'cognito:groups';
 export const DEFAULT_CLOCK_TOLERANCE = 5;
@@ -147,7 +147,7 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel }: Co
 function parseEndpoint(raw: string, where: string): string {
   let url: URL;
   // Never echo credentials someone put in the URL.
-  const text = raw.replace(/\/\/[^/@]*@/, '//***@');
+  const text = redact(raw);
   try {
     url = new URL(raw.trim());
   } catch {

@@ -1,4 +1,4 @@
-import { cosmiconfigSync, defaultLoaders } from 'cosmiconfig';
+import { cosmiconfigSync, defaultLoadersSync } from 'cosmiconfig';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import { RawSettings, SETTING_KEYS, SettingKey } from './types';
@@ -67,16 +67,16 @@ export interface RcFile {
   options: Record<string, unknown>;
 }
 
-// PostGraphile require()s `.postgraphilerc` from the working directory, so an
-// extensionless file is JavaScript to it; read it the same way.
-const RC_PLACES = ['.postgraphilerc.js', '.postgraphilerc.cjs', '.postgraphilerc.json', '.postgraphilerc'];
+// PostGraphile does require.resolve(cwd + '/.postgraphilerc'): the extensionless
+// file first (as JavaScript), then .js, then .json. Read the same file it reads.
+const RC_PLACES = ['.postgraphilerc', '.postgraphilerc.js', '.postgraphilerc.json'];
 
 /** Finds and reads the PostGraphile rc file in `cwd` (only there, as PostGraphile does). */
 export function loadRcFile(cwd: string): RcFile | null {
   const explorer = cosmiconfigSync('postgraphile', {
     searchPlaces: RC_PLACES,
     searchStrategy: 'none',
-    loaders: { noExt: defaultLoaders['.js'] },
+    loaders: { noExt: defaultLoadersSync['.js'] },
     cache: false,
   });
   let result;

@@ -18,3 +18,8 @@ export function isLoopbackHost(hostname: string): boolean {
   if (LOOPBACK_NAMES.has(host) || host.endsWith('.localhost')) return true;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
+
+/** A URL fit for messages: credentials in it are masked. */
+export function redact(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//***@');
+}

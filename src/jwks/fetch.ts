@@ -1,5 +1,6 @@
 import axios, { AxiosError } from 'axios';
 import { getProxyForUrl } from 'proxy-from-env';
+import { redact } from '../config/urls';
 import { JwksError } from '../errors';
 import { validateJwks, ValidatedJwks } from './validate';
 
@@ -61,7 +62,8 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       maxContentLength: MAX_BYTES,
-      maxRedirects: 3,
+      // Like aws-jwt-verify: no redirects, which could also lead from https to plain http.
+      maxRedirects: 0,
       validateStatus: () => true,
       headers: { accept: 'application/json' },
     });
@@ -70,6 +72,15 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
   }
   const { status } = response;
   if (status >= 500) return { kind: 'fail', cause: `HTTP ${status}`, retry: true };
+  if (status >= 300 && status < 400) {
+    const location = String(response.headers.location ?? '');
+    return {
+      kind: 'fail',
+      cause: `HTTP ${status} redirect${location ? ` to ${redact(location)}` : ''}, not followed`,
+      retry: false,
+      hint: 'the JWKS must be served at the URL itself; check --endpoint',
+    };
+  }
   if (status === 404) {
     return { kind: 'fail', cause: 'HTTP 404 (no such user pool at this endpoint)', retry: false, hint: 'check --user-pool-id and --region' };
   }
@@ -114,5 +125,5 @@ function describeNetworkError(error: unknown, timeoutMs: number): Outcome {
 /** The proxy axios will use for `url` (same rules: HTTPS_PROXY, HTTP_PROXY, NO_PROXY), credentials hidden. */
 function proxyFor(url: string): string | null {
   const proxy = getProxyForUrl(url);
-  return proxy ? proxy.replace(/\/\/[^/@]*@/, '//***@') : null;
+  return proxy ? redact(proxy) : null;
 }

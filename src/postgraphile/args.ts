@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { CognitoConfig, DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, defaultEndpoint, pluginFlagName } from '../config';
 import { UsableKey } from '../jwks';
 import { pemOf, selectKeys } from '../pem';
@@ -14,6 +15,8 @@ export interface ArgsInput {
   pluginPath: string | null;
   /** `options.plugins` from the rc file, which a `--plugins` flag would otherwise replace. */
   rcPlugins?: unknown;
+  /** Folder that relative plugin paths (`./my-plugin.js`) are relative to. */
+  cwd?: string;
 }
 
 /**
@@ -21,14 +24,16 @@ export interface ArgsInput {
  * `--plugins` (when used) comes first, as PostGraphile requires; the user's
  * own arguments come last, so theirs win over ours.
  */
-export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath, rcPlugins }: ArgsInput): string[] {
+export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath, rcPlugins, cwd }: ArgsInput): string[] {
   const { plugins: userPlugins, rest } = extractPlugins(userArgs);
+  // PostGraphile require()s plugins from its own folder, so a relative path must become absolute.
+  const absolute = (spec: string) => (cwd && /^\.\.?[\\/]/.test(spec) ? path.resolve(cwd, spec) : spec);
+  const others = (userPlugins ?? (pluginPath ? pluginList(rcPlugins) : [])).map(absolute);
   const args: string[] = [];
   if (pluginPath) {
-    const others = userPlugins ?? pluginList(rcPlugins);
     args.push('--plugins', dedupe([pluginPath, ...others]).join(','));
   } else if (userPlugins) {
-    args.push('--plugins', userPlugins.join(','));
+    args.push('--plugins', others.join(','));
   }
   args.push(
     '--jwt-secret',
@@ -129,4 +134,9 @@ export function shellQuote(arg: string): string {
 
 export function shellLine(args: readonly string[]): string {
   return args.map(shellQuote).join(' ');
+}
+
+/** The plugin names in an argument list built above (after `--plugins`). */
+export function pluginsIn(args: readonly string[]): string[] {
+  return args[0] === '--plugins' && args[1] ? splitList(args[1]) : [];
 }

@@ -1,5 +1,5 @@
-export { buildPostGraphileArgs, shellQuote, shellLine } from './args';
+export { buildPostGraphileArgs, pluginFlags, pluginsIn, shellQuote, shellLine } from './args';
 export type { ArgsInput } from './args';
-export { locatePostGraphile } from './locate';
+export { locatePostGraphile, assertPluginsLoadable } from './locate';
 export type { PostGraphileInstall } from './locate';
 export { launchInProcess } from './launch';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PostGraphileVersionError } from '../errors';
+import { PluginNotFoundError, PostGraphileVersionError } from '../errors';
 
 export interface PostGraphileInstall {
   /** Folder of the postgraphile package. */
@@ -65,4 +65,25 @@ function readInstall(dir: string): Omit<PostGraphileInstall, 'origin'> | null {
 function majorOf(version: string): number | null {
   const match = /^(\d+)\./.exec(version);
   return match ? Number(match[1]) : null;
+}
+
+/**
+ * Checks that PostGraphile will be able to require() each server plugin, so
+ * a typo is a usage error naming the plugin rather than a crash inside it.
+ */
+export function assertPluginsLoadable(install: PostGraphileInstall, plugins: readonly string[]): void {
+  for (const spec of plugins) {
+    // PostGraphile's syntax `module:export.path` names a module first.
+    const moduleName = path.isAbsolute(spec) ? spec : spec.split(':')[0]!;
+    try {
+      require.resolve(moduleName, { paths: [path.join(install.dir, 'build', 'postgraphile')] });
+    } catch {
+      throw new PluginNotFoundError(
+        `PostGraphile ${install.version} (${install.dir}) cannot find the server plugin "${spec}"`,
+        install.origin === 'project'
+          ? `npm install ${moduleName}, or give the plugin's path starting with ./`
+          : `install postgraphile@^4.14.1 in this project next to ${moduleName}, or give the plugin's path starting with ./`,
+      );
+    }
+  }
 }

@@ -54,6 +54,13 @@ describe('JWKS faults exit 3 naming the URL and the cause', () => {
     assert.equal(fixture.requests, 1);
   });
 
+  test('a redirect is not followed: exit 3 naming it', async () => {
+    const fixture = await fixtureIn('redirect');
+    const r = await keys(fixture.endpoint);
+    assertCleanError(r, 3, literal(jwksUrl(fixture.endpoint)), /HTTP 302 redirect to http:\/\/127\.0\.0\.1:\d+\/elsewhere/, /not followed/);
+    assert.equal(fixture.requests, 1, 'the redirect target was fetched');
+  });
+
   test('invalid JSON: exit 3', async () => {
     const fixture = await fixtureIn('invalid-json');
     const r = await keys(fixture.endpoint);

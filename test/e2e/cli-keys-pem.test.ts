@@ -98,6 +98,23 @@ describe('keys and pem against a two-key JWKS', () => {
     assert.equal(r.stdout, pemOfFixture(two, 'key-b'));
   });
 
+  test('pem --for-token - with nothing on stdin exits 2 instead of picking a key', async () => {
+    const r = await cli(['pem', ...pool(one), '--for-token', '-'], '');
+    assertCleanError(r, 2, /no token on stdin/);
+  });
+
+  test("pem takes the kid from the rc file's cognito.kid", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-rc-kid-'));
+    try {
+      fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), `module.exports = { cognito: { kid: 'key-b' } };`);
+      const r = await runCli(['pem', ...pool(two)], { env: cleanEnv(), cwd: dir });
+      assertOk(r);
+      assert.equal(r.stdout, pemOfFixture(two, 'key-b'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('pem --for-token with a kid the pool does not publish exits 2', async () => {
     two.addKey('key-unpublished', false);
     const token = two.sign('key-unpublished', accessClaims('user-3'));

@@ -170,12 +170,15 @@ describe('the plugin under run, with a two-key JWKS', () => {
   });
 
   test('100 tokens with unknown kids cause at most 3 JWKS fetches', async () => {
+    // Outside the penalty box, so a refetch is allowed and the test sees the real count.
+    await waitOutPenaltyBox();
     const before = jwks.requests;
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) => server.graphql(WHOAMI, withKid(accessToken('x'), `random-${i}-${Math.random()}`))),
     );
     assert.ok(answers.every((a) => a.status === 403));
-    assert.ok(jwks.requests - before <= 3, `fetched ${jwks.requests - before} times`);
+    const fetches = jwks.requests - before;
+    assert.ok(fetches >= 1 && fetches <= 3, `fetched ${fetches} times`);
   });
 
   test('a key added to the JWKS (rotation) is accepted without a restart', async () => {

@@ -74,6 +74,12 @@ describe('run with cognito-local', () => {
     assert.equal((await server.graphql(NOTES, alice.accessToken)).status, 200);
   });
 
+  test('an ID token is refused under the default --token-use access', async () => {
+    const res = await server.graphql(NOTES, alice.idToken);
+    assert.equal(res.status, 403, res.text);
+    assert.match(res.body.errors![0]!.message, /token_use is id, but only access tokens are accepted/);
+  });
+
   test('the startup line names the pool, keys and PostGraphile, and no token or PEM appears in the log', async () => {
     const out = server.output();
     assert.match(out, new RegExp(`user pool ${pool.poolId}: 1 key\\(s\\) \\[CognitoLocal\\]`));
@@ -101,6 +107,29 @@ describe('run with cognito-local', () => {
     });
     assert.notEqual(result.code, 0, result.stderr);
     assert.equal(result.code, 34, 'PostGraphile exits 34 when the initial schema build fails');
+  });
+
+  test('your own server plugins load next to ours; a relative path is relative to your folder', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-own-plugin-'));
+    fs.writeFileSync(path.join(dir, 'my-plugin.js'), `module.exports = { 'cli:greeting': (lines) => [...lines, 'my-plugin loaded'] };`);
+    const own = await startServer({ cliArgs: cliArgs(), postgraphileArgs: ['--plugins', './my-plugin.js', ...pgArgs()], cwd: dir });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      assert.match(own.output(), /my-plugin loaded/);
+      // Ours is still there: tokens are verified.
+      assert.equal((await own.graphql(NOTES, alice.accessToken)).status, 200);
+      assert.equal((await own.graphql(NOTES, 'junk')).status, 403);
+    } finally {
+      await own.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a server plugin PostGraphile cannot find is a usage error naming it (exit 2)', async () => {
+    const result = await runCli([...cliArgs(), '--', '--plugins', 'no-such-plugin-pgc', ...pgArgs()], { cwd: outside });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /postgraphile-cognito: error: .*cannot find the server plugin "no-such-plugin-pgc"/);
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
   });
 
   test('a PostGraphile v5 in the project is refused with exit 2', async () => {

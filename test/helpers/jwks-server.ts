@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 
-export type JwksMode = 'ok' | 'status-500' | 'hang' | 'invalid-json' | 'empty' | 'not-found';
+export type JwksMode = 'ok' | 'status-500' | 'hang' | 'invalid-json' | 'empty' | 'not-found' | 'redirect';
 
 interface FixtureKey {
   kid: string;
@@ -76,6 +76,12 @@ export class JwksFixture {
       case 'status-500':
         res.statusCode = 500;
         res.end('internal error');
+        return;
+      case 'redirect':
+        // To a path this server answers normally, so following it would succeed.
+        res.statusCode = 302;
+        res.setHeader('location', `${this.endpoint}/elsewhere${req.url.replace(/^\/[^/]+/, '')}`);
+        res.end();
         return;
       case 'not-found':
         res.statusCode = 404;

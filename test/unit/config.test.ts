@@ -405,6 +405,30 @@ describe('loadRcFile', () => {
     assert.deepEqual(file.options, { watch: true });
   });
 
+  test('an extensionless .postgraphilerc is JavaScript, as PostGraphile require()s it, and comes first', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, '.postgraphilerc'), `module.exports = { options: { plugins: ['x'] }, cognito: { userPoolId: '${POOL}' } };\n`);
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), `module.exports = { cognito: { userPoolId: 'eu-west-1_Other' } };\n`);
+    const file = loadRcFile(dir);
+    assert.ok(file);
+    assert.equal(path.basename(file.filepath), '.postgraphilerc');
+    assert.deepEqual(file.cognito, { userPoolId: POOL });
+    assert.deepEqual(file.options, { plugins: ['x'] });
+  });
+
+  test('a syntax error in an extensionless .postgraphilerc is a ConfigError, not a crash', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, '.postgraphilerc'), 'module.exports = { cognito: ;\n');
+    configError(() => loadRcFile(dir), /\.postgraphilerc/, /could not read/);
+  });
+
+  test('.postgraphilerc.js wins over .postgraphilerc.json, as in PostGraphile', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), `module.exports = { cognito: { userPoolId: '${POOL}' } };\n`);
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.json'), JSON.stringify({ cognito: { userPoolId: 'eu-west-1_Other' } }));
+    assert.equal(path.basename(loadRcFile(dir)!.filepath), '.postgraphilerc.js');
+  });
+
   test('no rc file gives null', () => {
     assert.equal(loadRcFile(tempDir()), null);
   });

@@ -101,8 +101,9 @@ describe('selectKeys', () => {
     for (const junk of ['junk', 'a.b.c', '....', `${b64url({ alg: 'RS256' })}.e30.sig`, `${b64url({ kid: 5 })}.e30.x`]) {
       expectError(() => selectKeys(three, { forToken: junk }), UsageError, 2, /--for-token is not a JWT/);
     }
-    // An empty --for-token counts as no selector at all.
-    expectError(() => selectKeys(three, { forToken: '' }), UsageError, 2, /3 keys/);
+    // An empty --for-token is a bad token, not "no selector" (which could silently pick a key).
+    expectError(() => selectKeys(three, { forToken: '' }), UsageError, 2, /--for-token is not a JWT/);
+    expectError(() => selectKeys(jwksOf(k1).keys, { forToken: '' }), UsageError, 2, /--for-token is not a JWT/);
   });
 
   test('two selectors are a UsageError', () => {

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import * as log from '../../log';
-import { PLUGIN_PATH } from '../../plugin/path';
-import { buildPostGraphileArgs, shellLine } from '../../postgraphile';
+import { shellLine } from '../../postgraphile';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
-import { prepare, Prepared } from '../prepare';
+import { postgraphileArgsFor, prepare } from '../prepare';
 
 export function argsCommand(): Command {
   const command = new Command('args')
@@ -33,15 +32,4 @@ Examples:
     process.stdout.write(opts.json ? `${JSON.stringify(args, null, 2)}\n` : `${shellLine(args)}\n`);
   });
   return command;
-}
-
-/** The one argument list for both `args` and `run`. */
-export function postgraphileArgsFor(prepared: Prepared, userArgs: readonly string[]): string[] {
-  return buildPostGraphileArgs({
-    config: prepared.config,
-    keys: prepared.jwks.keys,
-    userArgs,
-    pluginPath: PLUGIN_PATH,
-    rcPlugins: prepared.rc?.options.plugins,
-  });
 }

@@ -27,9 +27,10 @@ Examples:
   );
   command.action(async (opts: Record<string, unknown>) => {
     const forToken = typeof opts.forToken === 'string' ? (opts.forToken === '-' ? readStdin() : opts.forToken) : null;
-    const { jwks } = await prepare(settingsFromOptions(opts));
+    const { jwks, config } = await prepare(settingsFromOptions(opts));
     const keys = selectKeys(jwks.keys, {
-      kid: typeof opts.kid === 'string' ? opts.kid : null,
+      // --kid or the rc file's cognito.kid, resolved with the rest of the configuration.
+      kid: config.kid,
       forToken,
       all: opts.all === true,
     });
@@ -41,11 +42,16 @@ Examples:
 }
 
 function readStdin(): string {
+  const hint = 'pipe the token in (echo "$TOKEN" | postgraphile-cognito pem --for-token -), or pass it as --for-token TOKEN';
+  if (process.stdin.isTTY) throw new UsageError('--for-token - reads the token from stdin, which is a terminal', hint);
+  let token: string;
   try {
-    return fs.readFileSync(0, 'utf8').trim();
+    token = fs.readFileSync(0, 'utf8').trim();
   } catch {
-    throw new UsageError('--for-token - could not read a token from stdin', 'pipe the token in, or pass it as --for-token TOKEN');
+    throw new UsageError('--for-token - could not read a token from stdin', hint);
   }
+  if (token === '') throw new UsageError('--for-token - found no token on stdin', hint);
+  return token;
 }
 
 /** Temp file in the same folder, then rename: readers see the old file or the new one, never half. */

@@ -2,10 +2,9 @@ import { Command } from 'commander';
 import cluster from 'node:cluster';
 import * as log from '../../log';
 import { setHandover } from '../../plugin/handover';
-import { launchInProcess, locatePostGraphile } from '../../postgraphile';
+import { assertPluginsLoadable, launchInProcess, locatePostGraphile, pluginsIn } from '../../postgraphile';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
-import { prepare } from '../prepare';
-import { postgraphileArgsFor } from './args';
+import { postgraphileArgsFor, prepare } from '../prepare';
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -32,6 +31,7 @@ Examples:
     if (!quiet) for (const warning of prepared.warnings) log.warn(warning);
     const install = locatePostGraphile(process.cwd());
     const args = postgraphileArgsFor(prepared, postgraphileArgs);
+    assertPluginsLoadable(install, pluginsIn(args));
     const { config, jwks } = prepared;
     if (!quiet) log.info(
       `user pool ${config.userPoolId}: ${jwks.keys.length} key(s) [${jwks.keys.map((k) => k.jwk.kid).join(', ')}], ` +
