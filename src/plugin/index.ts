@@ -18,6 +18,7 @@ import { CognitoVerifier, TokenRejectedError } from './verify';
 export { claimsToSettings, settingNameForClaim, settingValue, decideRole, claimAtPath } from './claims';
 export type { Claims, RoleDecision } from './claims';
 export { CognitoVerifier, TokenRejectedError, MAX_TOKEN_LENGTH } from './verify';
+export type { RejectionCode } from './verify';
 
 /* The slice of PostGraphile's types this plugin touches (v4 ships them loosely). */
 type PgSettings = Record<string, unknown> | null | undefined;
@@ -148,7 +149,7 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
         }
         const decision = decideRole(claims, config.roleClaim, config.allowedRoles);
         if (decision.kind === 'refuse') {
-          const error = new TokenRejectedError(403, decision.reason);
+          const error = new TokenRejectedError('role', decision.reason);
           log.info(`refused a token (403): ${decision.reason}`);
           throw error;
         }

@@ -64,7 +64,7 @@ describe('under process managers', () => {
 
   const token = (sub: string) => jwks.sign('key-b', accessClaims(sub), { issuer: jwks.issuer(POOL) });
 
-  test('pm2 cluster mode runs postgraphile-cognito from an ecosystem file', async () => {
+  for (const [mode, instances] of [['cluster', 2], ['fork', 1]] as const) test(`pm2 ${mode} mode runs postgraphile-cognito from an ecosystem file`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-pm2-'));
     dirs.push(dir);
     const port = await freePort();
@@ -75,8 +75,8 @@ describe('under process managers', () => {
           name: 'pgc-e2e',
           script: ${JSON.stringify(BIN)},
           args: ['run', '--', '-c', ${JSON.stringify(db.url)}, '--port', '${port}', '--host', '127.0.0.1', '--default-role', 'app_anonymous', '--dynamic-json'],
-          exec_mode: 'cluster',
-          instances: 2,
+          exec_mode: '${mode}',
+          instances: ${instances},
           autorestart: false,
           env: {
             COGNITO_USER_POOL_ID: '${POOL}',
@@ -94,8 +94,8 @@ describe('under process managers', () => {
       assert.equal(started.status, 0, started.stderr);
       await waitForPort(port, 30_000);
       const list = JSON.parse(pm2('jlist').stdout) as { pid: number; pm2_env: { status: string; exec_mode: string } }[];
-      assert.equal(list.length, 2);
-      assert.ok(list.every((p) => p.pm2_env.status === 'online' && p.pm2_env.exec_mode === 'cluster_mode'));
+      assert.equal(list.length, instances);
+      assert.ok(list.every((p) => p.pm2_env.status === 'online' && p.pm2_env.exec_mode === `${mode}_mode`));
       for (let i = 0; i < 6; i++) {
         const answer = await whoami(port, token(`pm2-user-${i}`));
         assert.equal(answer.status, 200);

@@ -341,3 +341,33 @@ describe('CognitoVerifier: error messages', () => {
     }
   });
 });
+
+describe('CognitoVerifier: refusal codes and claim types', () => {
+  const code = async (verifier: CognitoVerifier, token: string) => (await rejects(verifier, token, 403)).code;
+
+  test('each refusal carries a code callers can tell apart', async () => {
+    const { verifier } = verifierOf({ tokenUse: 'access', clientId: 'client1' });
+    assert.equal(await code(verifier, 'junk'), 'malformed');
+    assert.equal(await code(verifier, sign(accessClaims(), k1, 'nope')), 'unknown_kid');
+    assert.equal(await code(verifier, sign(accessClaims(), k2, 'k1')), 'invalid_signature');
+    assert.equal(await code(verifier, sign(accessClaims({ iss: 'http://127.0.0.1:9/local_other' }))), 'issuer');
+    assert.equal(await code(verifier, sign(idClaims())), 'token_use');
+    assert.equal(await code(verifier, sign(accessClaims({ client_id: 'other' }))), 'client');
+    const expired = await rejects(verifier, sign(accessClaims({ exp: nowSeconds() - 600 })), 401);
+    assert.equal(expired.code, 'expired');
+  });
+
+  test('claims of the wrong JWT type are refused, as aws-jwt-verify does', async () => {
+    const { verifier } = verifierOf({ tokenUse: 'any', clientId: 'client1' });
+    // Signed as a string payload: jsonwebtoken's sign would refuse these claim types itself.
+    const signRaw = (claims: Record<string, unknown>) => jwt.sign(JSON.stringify(claims), k1.privateKey, { algorithm: 'RS256', keyid: 'k1' });
+    for (const bad of [{ client_id: ['client1'] }, { iat: 'yesterday' }, { nbf: '0' }, { sub: 42 }, { token_use: ['access'] }]) {
+      const error = await rejects(verifier, signRaw(accessClaims(bad)), 403);
+      assert.equal(error.code, 'claim_types', JSON.stringify(bad));
+    }
+    assert.equal((await rejects(verifier, signRaw(idClaims({ aud: [1] })), 403)).code, 'claim_types');
+    // An aud list of strings is valid JWT, and the client is looked for in it.
+    const claims = await verifier.verify(sign(idClaims({ aud: ['other', 'client1'] })));
+    assert.equal(claims.sub, SUB);
+  });
+});
