@@ -40,10 +40,11 @@ export class JwksError extends PostgraphileCognitoError {
   readonly exitCode = ExitCode.jwks;
   constructor(
     readonly url: string,
-    readonly cause_: string,
+    /** What went wrong: HTTP status, timeout, DNS, invalid JSON, no usable key. */
+    readonly reason: string,
     hint?: string,
   ) {
-    super(`could not get the JWKS from ${url}: ${cause_}`, hint);
+    super(`could not get the JWKS from ${url}: ${reason}`, hint);
   }
 }
 

@@ -1,50 +1,44 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors';
-import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, RawSettings } from '../config';
+import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, ENV_NAMES, FLAG_NAMES, RawSettings, SETTING_KEYS, SettingKey } from '../config';
 
 type Group = 'pool' | 'all';
 
-/** Adds the configuration flags; each says its environment variable and rc key. */
+/** What each setting means; its flag, environment variables and rc key come from the config module. */
+const SETTING_HELP: Record<SettingKey, { value: string; text: string }> = {
+  userPoolId: { value: 'id', text: 'Cognito user pool id, e.g. eu-west-1_AbCdEf123 (required)' },
+  region: { value: 'region', text: 'AWS region (default: the pool id prefix)' },
+  endpoint: { value: 'url', text: 'Cognito endpoint, for emulators such as cognito-local (default: https://cognito-idp.{region}.amazonaws.com)' },
+  clientId: { value: 'ids', text: 'app client id(s) accepted, comma-separated (default: every client of the pool)' },
+  tokenUse: { value: 'use', text: 'which tokens are accepted: access, id or any (default: "access")' },
+  roleClaim: { value: 'path', text: `claim holding the PostgreSQL role, PostGraphile path syntax (default: "${DEFAULT_ROLE_CLAIM}")` },
+  allowedRoles: { value: 'roles', text: 'roles the role claim may name, comma-separated; others are refused (default: any)' },
+  authenticatedRole: { value: 'role', text: 'role for a valid token without a usable role claim (default: PostGraphile --default-role)' },
+  clockTolerance: { value: 'seconds', text: `leeway for exp and nbf (default: ${DEFAULT_CLOCK_TOLERANCE})` },
+  kid: { value: 'kid', text: 'key whose PEM goes into --jwt-secret (default: the first key)' },
+};
+
+const POOL_SETTINGS: readonly SettingKey[] = ['userPoolId', 'region', 'endpoint'];
+
+/** Adds the configuration flags; each says its environment variables and rc key. */
 export function addConfigOptions(command: Command, group: Group): Command {
-  command
-    .option('--user-pool-id <id>', 'Cognito user pool id, e.g. eu-west-1_AbCdEf123 [env COGNITO_USER_POOL_ID, rc cognito.userPoolId]')
-    .option('--region <region>', 'AWS region; defaults to the pool id prefix [env COGNITO_REGION, AWS_REGION; rc cognito.region]')
-    .option(
-      '--endpoint <url>',
-      'Cognito endpoint, for emulators such as cognito-local; default https://cognito-idp.{region}.amazonaws.com [env AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, AWS_ENDPOINT_URL; rc cognito.endpoint]',
-    );
-  if (group === 'all') {
-    command
-      .option('--client-id <ids>', 'app client id(s) accepted, comma-separated; default: every client of the pool [env COGNITO_CLIENT_ID, rc cognito.clientId]')
-      // Validated by resolveConfig, like the environment and rc values, for one kind of error message.
-      .option('--token-use <use>', 'which tokens are accepted: access, id or any (default: "access") [env COGNITO_TOKEN_USE, rc cognito.tokenUse]')
-      .option('--role-claim <path>', `claim holding the PostgreSQL role, PostGraphile path syntax (default: "${DEFAULT_ROLE_CLAIM}") [env COGNITO_ROLE_CLAIM, rc cognito.roleClaim]`)
-      .option('--allowed-roles <roles>', 'roles the role claim may name, comma-separated; others are refused (default: any) [env COGNITO_ALLOWED_ROLES, rc cognito.allowedRoles]')
-      .option('--authenticated-role <role>', 'role for a valid token without a usable role claim (default: PostGraphile --default-role) [env COGNITO_AUTHENTICATED_ROLE, rc cognito.authenticatedRole]')
-      .option('--clock-tolerance <seconds>', `leeway for exp and nbf (default: ${DEFAULT_CLOCK_TOLERANCE}) [env COGNITO_CLOCK_TOLERANCE, rc cognito.clockTolerance]`)
-      .option('--kid <kid>', 'key whose PEM goes into --jwt-secret (default: the first key) [rc cognito.kid]');
+  // Values are validated by resolveConfig, like their environment and rc forms, for one kind of message.
+  for (const key of group === 'all' ? SETTING_KEYS : POOL_SETTINGS) {
+    const { value, text } = SETTING_HELP[key];
+    const sources = [...ENV_NAMES[key].map((name) => `env ${name}`), `rc cognito.${key}`].join(', ');
+    command.option(`${FLAG_NAMES[key]} <${value}>`, `${text} [${sources}]`);
   }
   return command;
 }
 
 /** Commander's parsed options, as raw settings for resolveConfig. */
 export function settingsFromOptions(opts: Record<string, unknown>): RawSettings {
-  const pick = (key: string) => (typeof opts[key] === 'string' ? (opts[key] as string) : undefined);
-  const settings: RawSettings = {};
-  const entries: [keyof RawSettings, string | undefined][] = [
-    ['userPoolId', pick('userPoolId')],
-    ['region', pick('region')],
-    ['endpoint', pick('endpoint')],
-    ['clientId', pick('clientId')],
-    ['tokenUse', pick('tokenUse')],
-    ['roleClaim', pick('roleClaim')],
-    ['allowedRoles', pick('allowedRoles')],
-    ['authenticatedRole', pick('authenticatedRole')],
-    ['clockTolerance', pick('clockTolerance')],
-    ['kid', pick('kid')],
-  ];
-  for (const [key, value] of entries) if (value !== undefined) (settings as Record<string, string>)[key] = value;
-  return settings;
+  const settings: Record<string, string> = {};
+  for (const key of SETTING_KEYS) {
+    const value = opts[key];
+    if (typeof value === 'string') settings[key] = value;
+  }
+  return settings as RawSettings;
 }
 
 /**

@@ -3,5 +3,5 @@ export type { ResolvedConfig, ConfigInput } from './resolve';
 export { loadRcFile, FLAG_NAMES, ENV_NAMES, PLUGIN_FLAG_KEYS, pluginFlagName, pluginFlagProperty } from './sources';
 export type { RcFile } from './sources';
 export { poolUrls, defaultEndpoint, isLoopbackHost } from './urls';
-export type { CognitoConfig, RawSettings, TokenUse } from './types';
+export type { CognitoConfig, RawSettings, SettingKey, TokenUse } from './types';
 export { TOKEN_USES, SETTING_KEYS } from './types';

@@ -41,14 +41,14 @@ export interface RawSettings {
 export type SettingKey = keyof RawSettings;
 
 export const SETTING_KEYS: readonly SettingKey[] = [
-  'region',
   'userPoolId',
+  'region',
+  'endpoint',
   'clientId',
   'tokenUse',
-  'endpoint',
   'roleClaim',
-  'kid',
-  'clockTolerance',
   'allowedRoles',
   'authenticatedRole',
+  'clockTolerance',
+  'kid',
 ];

@@ -15,7 +15,7 @@ const LOOPBACK_NAMES = new Set(['localhost', '[::1]', '::1']);
 /** True for localhost, 127.0.0.0/8 and ::1: the only hosts plain http may reach. */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
-  if (LOOPBACK_NAMES.has(host) || host.endsWith('.localhost')) return true;
+  if (LOOPBACK_NAMES.has(host)) return true;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 

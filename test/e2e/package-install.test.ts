@@ -4,7 +4,8 @@
  * `postgraphile --plugins postgraphile-cognito/plugin`.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -81,6 +82,28 @@ describe('the installed package', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  test('the library API works by package name: configuration -> JWKS -> PEM -> PostGraphile arguments', async () => {
+    const script = `
+      const pgc = require('postgraphile-cognito');
+      (async () => {
+        const { config } = pgc.resolveConfig({ flags: { userPoolId: '${POOL}', endpoint: '${jwks.endpoint}', clientId: 'c1', tokenUse: 'id' } });
+        const jwks = await pgc.fetchJwks(config.jwksUrl);
+        const pem = pgc.pemOf(pgc.selectKeys(jwks.keys, {})[0].jwk);
+        const args = pgc.buildPostGraphileArgs({ config, keys: jwks.keys, pluginPath: pgc.PLUGIN_PATH, userArgs: ['-c', 'db'] });
+        console.log(JSON.stringify({ kids: jwks.keys.map((k) => k.jwk.kid), pem, args, plugin: require.resolve('postgraphile-cognito/plugin') }));
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    // Asynchronously: the JWKS server lives in this process and must keep answering.
+    const result = await promisify(execFile)(process.execPath, ['-e', script], { cwd: project, env: cleanEnv(), encoding: 'utf8' });
+    const out = JSON.parse(result.stdout) as { kids: string[]; pem: string; args: string[]; plugin: string };
+    assert.deepEqual(out.kids, ['key-a']);
+    assert.match(out.pem, /^-----BEGIN PUBLIC KEY-----\n/);
+    assert.equal(out.args[0], '--plugins');
+    assert.equal(out.args[1], out.plugin);
+    assert.equal(out.args[out.args.indexOf('--jwt-verify-audience') + 1], 'c1');
+    assert.deepEqual(out.args.slice(-2), ['-c', 'db']);
+    assert.ok(out.plugin.startsWith(path.join(project, 'node_modules', 'postgraphile-cognito')), out.plugin);
   });
 
   test("run uses the project's own PostGraphile v4", async () => {

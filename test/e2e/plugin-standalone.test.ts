@@ -168,8 +168,8 @@ describe('the plugin loaded by postgraphile --plugins', () => {
       `const http = require('http');
       const { postgraphile, makePluginHook } = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'postgraphile'))});
       const { makeCognitoPlugin, resolveConfig } = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
-      const { config } = resolveConfig({ flags: { userPoolId: ${JSON.stringify(pool.poolId)}, endpoint: ${JSON.stringify(pool.endpoint)} } });
-      const pluginHook = makePluginHook([makeCognitoPlugin({ config })]);
+      const settings = resolveConfig({ flags: { userPoolId: ${JSON.stringify(pool.poolId)}, endpoint: ${JSON.stringify(pool.endpoint)} }, env: process.env });
+      const pluginHook = makePluginHook([makeCognitoPlugin(settings)]);
       const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
       http.createServer(postgraphile(${JSON.stringify(db.url)}, 'public', { pluginHook, pgDefaultRole: 'app_user', dynamicJson: true }))
         .listen(port, '127.0.0.1', () => console.log('listening on port ' + port));`,
@@ -182,6 +182,8 @@ describe('the plugin loaded by postgraphile --plugins', () => {
       const notes = await server.graphql(NOTES, dave.accessToken);
       assert.deepEqual(notes.body.data!.allNotes, { nodes: [{ body: 'dave note' }] });
       assert.equal((await server.graphql(WHOAMI, 'not-a-token')).status, 403);
+      // The configuration's warnings are printed at start-up in library use too.
+      assert.match(server.output(), /no app client id configured/);
     } finally {
       await server.stop();
     }
