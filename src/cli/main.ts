@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ExitCode, PostgraphileCognitoError } from '../errors';
+import { ExitCode, PostgraphileCognitoError, UsageError } from '../errors';
 import * as log from '../log';
 import { argsCommand } from './commands/args';
 import { keysCommand } from './commands/keys';
@@ -28,6 +28,7 @@ arguments go after --.
 
 Examples:
   $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app
+  $ postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 -- -c postgres:///app
   $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
   $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
 
@@ -41,12 +42,49 @@ Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<void> {
+const COMMANDS = ['run', 'args', 'keys', 'pem', 'help'];
+const TOP_LEVEL_FLAGS = ['-h', '--help', '-V', '--version'];
+
+/**
+ * `run` is the default command. Naming it explicitly before commander parses
+ * keeps everything after `--` for PostGraphile: otherwise commander would take
+ * `-- --help` as a request for our own top-level help.
+ */
+export function withDefaultCommand(args: readonly string[]): string[] {
+  const first = args[0];
+  if (first !== undefined && (COMMANDS.includes(first) || TOP_LEVEL_FLAGS.includes(first))) return [...args];
+  return ['run', ...args];
+}
+
+export async function main(argv: readonly unknown[]): Promise<void> {
+  // `postgraphile-cognito --help | head -1` closes the pipe early; that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(ExitCode.ok);
+    throw error;
+  });
   try {
-    await buildProgram().parseAsync([...argv]);
+    const args = checkArgv(argv.slice(2));
+    await buildProgram().parseAsync([String(argv[0]), String(argv[1]), ...withDefaultCommand(args)]);
   } catch (error) {
-    process.exitCode = exitCodeFor(error);
+    const code = exitCodeFor(error);
+    process.exitCode = code;
+    // Under pm2's cluster mode an open IPC channel keeps a failed process alive, and its log
+    // lines travel over that channel: give them a moment, then exit. Elsewhere the process
+    // ends at once on its own, as this timer does not hold it.
+    setTimeout(() => process.exit(code), 250).unref();
   }
+}
+
+/** pm2 turns an unset variable in an ecosystem file's `args` into null; say so instead of crashing. */
+function checkArgv(args: readonly unknown[]): string[] {
+  const index = args.findIndex((arg) => typeof arg !== 'string');
+  if (index >= 0) {
+    throw new UsageError(
+      `argument ${index + 1} is ${String(args[index])}, not text`,
+      'in a pm2 ecosystem file, a variable such as process.env.DATABASE_URL that is unset when pm2 starts becomes null; export it first, or put it in the app\'s env',
+    );
+  }
+  return args as string[];
 }
 
 function exitCodeFor(error: unknown): number {

@@ -1,11 +1,13 @@
 import { CognitoConfig, loadRcFile, RawSettings, RcFile, resolveConfig } from '../config';
 import { fetchJwks, ValidatedJwks } from '../jwks';
+import cluster from 'node:cluster';
 import * as log from '../log';
 import { PLUGIN_PATH } from '../plugin/path';
 import { buildPostGraphileArgs } from '../postgraphile';
 
 export interface Prepared {
   config: CognitoConfig;
+  /** Warnings about checking tokens, for the commands that set that up (run, args). */
   warnings: string[];
   rc: RcFile | null;
   jwks: ValidatedJwks;
@@ -16,10 +18,14 @@ export interface Prepared {
 export async function prepare(flags: RawSettings): Promise<Prepared> {
   const rc = loadRcFile(process.cwd());
   const { config, warnings } = resolveConfig({ flags, env: process.env, rc });
+  // Cluster workers start through here too; the primary has said all this already.
+  const quiet = cluster.isWorker;
+  for (const warning of warnings) if (warning.about === 'pool' && !quiet) log.warn(warning.text);
   const fetchedAt = Date.now();
   const jwks = await fetchJwks(config.jwksUrl);
-  for (const skipped of jwks.skipped) log.warn(`skipped JWKS ${skipped}`);
-  return { config, warnings, rc, jwks, fetchedAt };
+  if (!quiet) for (const skipped of jwks.skipped) log.warn(`skipped JWKS ${skipped}`);
+  const verification = warnings.filter((w) => w.about === 'verification').map((w) => w.text);
+  return { config, warnings: verification, rc, jwks, fetchedAt };
 }
 
 /** The one PostGraphile argument list, for both `args` and `run`. */

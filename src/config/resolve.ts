@@ -5,16 +5,23 @@ import { defaultEndpoint, isLoopbackHost, poolUrls, redact } from './urls';
 
 export const DEFAULT_ROLE_CLAIM = 'cognito:groups';
 export const DEFAULT_CLOCK_TOLERANCE = 5;
+export const DEFAULT_TOKEN_USE: TokenUse = 'access';
 const MAX_CLOCK_TOLERANCE = 300;
 
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const AWS_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+)_([A-Za-z0-9]+)$/;
 const CUSTOM_POOL_ID = /^([A-Za-z0-9-]+)_([A-Za-z0-9]+)$/;
 
+export interface ConfigWarning {
+  /** `pool` concerns finding the keys (every command says it); `verification` concerns checking tokens. */
+  about: 'pool' | 'verification';
+  text: string;
+}
+
 export interface ResolvedConfig {
   config: CognitoConfig;
   /** Things worth saying once at start-up; never fatal. */
-  warnings: string[];
+  warnings: ConfigWarning[];
 }
 
 export interface ConfigInput {
@@ -29,16 +36,17 @@ export interface ConfigInput {
  * Resolves flags > environment > rc file > defaults into one frozen
  * configuration, or throws a ConfigError that says what to change.
  */
-export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel }: ConfigInput): ResolvedConfig {
-  const warnings: string[] = [];
+export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (key) => FLAG_NAMES[key] }: ConfigInput): ResolvedConfig {
+  const warnings: ConfigWarning[] = [];
   const s = mergeSources(flags, env, rc, flagLabel);
+  const flag = flagLabel;
   const where = (key: SettingKey) => (s[key] ? ` (from ${s[key]!.origin.label})` : '');
 
   const poolSetting = s.userPoolId;
   if (!poolSetting) {
     throw new ConfigError(
       'no user pool id given',
-      'pass --user-pool-id eu-west-1_AbCdEf123, set COGNITO_USER_POOL_ID, or add cognito: { userPoolId } to .postgraphilerc.js',
+      `pass ${flag('userPoolId')} eu-west-1_AbCdEf123, set COGNITO_USER_POOL_ID, or add cognito: { userPoolId } to .postgraphilerc.js`,
     );
   }
   const userPoolId = asString(poolSetting, 'userPoolId').trim();
@@ -52,7 +60,7 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel }: Co
       `user pool id "${userPoolId}"${where('userPoolId')} is malformed`,
       customEndpoint
         ? 'expected {name}_{letters and digits}, e.g. local_AbC123'
-        : 'expected {region}_{letters and digits}, e.g. eu-west-1_AbCdEf123 (copy it from the Cognito console)',
+        : `expected {region}_{letters and digits}, e.g. eu-west-1_AbCdEf123 (copy it from the Cognito console); for an emulator's pool, also set ${flag('endpoint')}`,
     );
   }
   const prefix = poolMatch[1]!;
@@ -68,16 +76,16 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel }: Co
       if (!fromAwsRegion) {
         throw new ConfigError(`region "${given}"${where('region')} is not an AWS region`, 'use a region such as eu-west-1');
       }
-      warnings.push(`AWS_REGION "${given}" is not an AWS region; ignoring it`);
+      warnings.push({ about: 'pool', text: `AWS_REGION "${given}" is not an AWS region; ignoring it` });
     } else if (prefixIsRegion && given !== prefix) {
       if (!fromAwsRegion) {
         throw new ConfigError(
           `user pool id ${userPoolId} is in ${prefix}, but the region${where('region')} is ${given}`,
-          `drop ${FLAG_NAMES.region} (it is taken from the pool id) or set it to ${prefix}`,
+          `drop ${regionSetting.origin.label} (the region is taken from the pool id) or set it to ${prefix}`,
         );
       }
       // AWS_REGION is often set for other services; the pool id is authoritative.
-      warnings.push(`AWS_REGION is ${given} but user pool ${userPoolId} is in ${prefix}; using ${prefix}`);
+      warnings.push({ about: 'pool', text: `AWS_REGION is ${given} but user pool ${userPoolId} is in ${prefix}; using ${prefix}` });
     } else if (!prefixIsRegion) {
       region = given;
     }
@@ -85,11 +93,11 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel }: Co
 
   if (!customEndpoint && !region) {
     // Unreachable: AWS_POOL_ID guarantees a region prefix.
-    throw new ConfigError(`cannot tell the region of user pool ${userPoolId}`, 'pass --region');
+    throw new ConfigError(`cannot tell the region of user pool ${userPoolId}`, `pass ${flag('region')}`);
   }
   const endpoint = customEndpoint ?? defaultEndpoint(region!);
 
-  const tokenUseRaw = s.tokenUse ? asString(s.tokenUse, 'tokenUse').trim().toLowerCase() : 'access';
+  const tokenUseRaw = s.tokenUse ? asString(s.tokenUse, 'tokenUse').trim().toLowerCase() : DEFAULT_TOKEN_USE;
   if (!(TOKEN_USES as readonly string[]).includes(tokenUseRaw)) {
     throw new ConfigError(
       `unknown token use "${tokenUseRaw}"${where('tokenUse')}`,
@@ -117,15 +125,17 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel }: Co
   const kid = s.kid ? asString(s.kid, 'kid').trim() || null : null;
 
   if (clientIds.length === 0) {
-    warnings.push(
-      `no app client id configured: tokens from every app client of pool ${userPoolId} are accepted; pass --client-id to restrict them`,
-    );
+    warnings.push({
+      about: 'verification',
+      text: `no app client id configured: tokens from every app client of pool ${userPoolId} are accepted; pass ${flag('clientId')} to restrict them`,
+    });
   }
 
   if (allowedRoles.length === 0) {
-    warnings.push(
-      `no allowed roles configured: the first entry of the role claim ${roleClaimText.join(',')} becomes the PostgreSQL role, whatever it names; pass --allowed-roles to restrict it`,
-    );
+    warnings.push({
+      about: 'verification',
+      text: `no allowed roles configured: the first entry of the role claim ${roleClaimText.join(',')} becomes the PostgreSQL role, whatever it names; pass ${flag('allowedRoles')} to restrict it`,
+    });
   }
 
   const config: CognitoConfig = {

@@ -82,7 +82,7 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
     };
   }
   if (status === 404) {
-    return { kind: 'fail', cause: 'HTTP 404 (no such user pool at this endpoint)', retry: false, hint: 'check --user-pool-id and --region' };
+    return { kind: 'fail', cause: 'HTTP 404 (no such user pool at this endpoint)', retry: false, hint: 'check --user-pool-id, --region and --endpoint' };
   }
   if (status !== 200) return { kind: 'fail', cause: `HTTP ${status}`, retry: false };
   try {

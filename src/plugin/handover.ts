@@ -1,4 +1,4 @@
-import { CognitoConfig } from '../config';
+import { CognitoConfig, ConfigWarning } from '../config';
 import { ValidatedJwks } from '../jwks';
 
 /**
@@ -9,7 +9,7 @@ import { ValidatedJwks } from '../jwks';
  */
 export interface Handover {
   config: CognitoConfig;
-  warnings: readonly string[];
+  warnings: readonly ConfigWarning[];
   jwks: ValidatedJwks;
   fetchedAt: number;
 }

@@ -1,5 +1,6 @@
 import {
   CognitoConfig,
+  ConfigWarning,
   FLAG_NAMES,
   loadRcFile,
   PLUGIN_FLAG_KEYS,
@@ -41,7 +42,7 @@ export interface PluginSource {
   jwks?: ValidatedJwks;
   fetchedAt?: number;
   /** Print the configuration's warnings (run has printed them already). */
-  warnings?: readonly string[];
+  warnings?: readonly ConfigWarning[];
 }
 
 interface State {
@@ -67,7 +68,7 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     if (state) return state;
     const handover = takeHandover();
     const resolved: PluginSource = typeof source === 'function' ? source() : source ?? handover ?? standaloneSource(cliFlags);
-    for (const warning of resolved.warnings ?? []) log.warn(warning);
+    for (const warning of resolved.warnings ?? []) log.warn(warning.text);
     const cache = KeyCache.forUrl(resolved.config.jwksUrl, {
       onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${describe(error)}`),
     });

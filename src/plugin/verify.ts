@@ -87,7 +87,8 @@ export class CognitoVerifier {
       throw new TokenRejectedError('malformed', 'token could not be verified');
     }
     if (typeof payload !== 'object' || payload === null) throw new TokenRejectedError('malformed', 'payload is not a claim set');
-    if (payload.iss !== config.issuer) throw new TokenRejectedError('issuer', "issuer is not this user pool's");
+    // The expected issuer is public (the pool's URL); the token's own iss is not echoed.
+    if (payload.iss !== config.issuer) throw new TokenRejectedError('issuer', `issuer is not this user pool's (expected ${config.issuer})`);
 
     const tokenUse = payload.token_use;
     if (tokenUse !== 'access' && tokenUse !== 'id') throw new TokenRejectedError('token_use', 'token_use is neither access nor id');

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CognitoConfig, DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, defaultEndpoint, pluginFlagName } from '../config';
+import { CognitoConfig, DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, DEFAULT_TOKEN_USE, defaultEndpoint, pluginFlagName } from '../config';
 import { UsableKey } from '../jwks';
 import { pemOf, selectKeys } from '../pem';
 
@@ -64,7 +64,7 @@ export function pluginFlags(config: CognitoConfig): string[] {
   if (config.region === null || config.endpoint !== defaultEndpoint(config.region)) {
     flags.push(pluginFlagName('endpoint'), config.endpoint);
   }
-  flags.push(pluginFlagName('tokenUse'), config.tokenUse);
+  if (config.tokenUse !== DEFAULT_TOKEN_USE) flags.push(pluginFlagName('tokenUse'), config.tokenUse);
   if (config.clientIds.length > 0) flags.push(pluginFlagName('clientId'), config.clientIds.join(','));
   if (config.roleClaim.join(',') !== DEFAULT_ROLE_CLAIM) flags.push(pluginFlagName('roleClaim'), config.roleClaim.join(','));
   if (config.allowedRoles.length > 0) flags.push(pluginFlagName('allowedRoles'), config.allowedRoles.join(','));

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanEnv, runCli } from '../helpers/cli';
+import { spawnSync } from 'node:child_process';
+import { cleanEnv, ROOT, runCli } from '../helpers/cli';
 import { assertCleanError, assertOk, parseJsonArray, show, valueAfter } from '../helpers/cli-assert';
 import { JwksFixture } from '../helpers/jwks-server';
 import { freePort } from '../helpers/net';
@@ -245,6 +246,14 @@ describe('configuration precedence and validation', () => {
       assert.match(r.stderr, /^postgraphile-cognito: error: unknown option '-c'/);
       assert.match(r.stderr, /after --/);
       assert.doesNotMatch(r.stderr, /^\s*at\s/m);
+    });
+
+    test('an argument that is not text (pm2 turns unset variables into null) is a usage error', async () => {
+      const script = `process.argv = [process.argv[0], 'pgc', 'args', '--', '-c', null]; require(${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'main.js'))}).main(process.argv);`;
+      const r = spawnSync(process.execPath, ['-e', script], { env: cleanEnv(), encoding: 'utf8' });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /^postgraphile-cognito: error: argument 4 is null, not text/);
+      assert.match(r.stderr, /export it first/);
     });
 
     test('a mistyped command is refused, not handed to PostGraphile', async () => {

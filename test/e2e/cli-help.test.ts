@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { cleanEnv, ROOT, runCli } from '../helpers/cli';
 import { show } from '../helpers/cli-assert';
+import { JwksFixture } from '../helpers/jwks-server';
 
 const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -26,6 +27,21 @@ describe('help and version', () => {
       assert.equal(r.stderr, '');
     });
   }
+
+  test('after --, --help is for PostGraphile, also when run is not named', async () => {
+    const fixture = await JwksFixture.start(['k1']);
+    try {
+      for (const prefix of [[], ['run']]) {
+        const r = await runCli([...prefix, '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--', '--help'], { env: cleanEnv() });
+        assert.equal(r.code, 0, show(r));
+        // PostGraphile's own help, not ours.
+        assert.match(r.stdout, /--jwt-secret <string>/, show(r));
+        assert.doesNotMatch(r.stdout, /Usage: postgraphile-cognito/);
+      }
+    } finally {
+      await fixture.close();
+    }
+  });
 
   test("--version prints package.json's version", async () => {
     const r = await runCli(['--version'], { env: cleanEnv() });

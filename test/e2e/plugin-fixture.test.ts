@@ -123,7 +123,8 @@ describe('the plugin under run, with a two-key JWKS', () => {
   });
 
   test("another pool's issuer, a bad token_use and another app client are refused", async () => {
-    await refused(jwks.sign('key-b', accessClaims('x'), { issuer: jwks.issuer('local_otherpool') }), 403, /issuer/);
+    // The answer names the issuer expected (public), never the token's own.
+    await refused(jwks.sign('key-b', accessClaims('x'), { issuer: jwks.issuer('local_otherpool') }), 403, new RegExp(`issuer is not this user pool's \\(expected ${iss()}\\)`));
     await refused(jwks.sign('key-b', accessClaims('x', { token_use: 'refresh' }), { issuer: iss() }), 403, /token_use/);
     await refused(jwks.sign('key-b', accessClaims('x', { client_id: 'other-client' }), { issuer: iss() }), 403, /app client/);
     await refused(jwks.sign('key-a', idClaims('x', { aud: 'other-client' }), { issuer: iss() }), 403, /app client/);

@@ -110,6 +110,32 @@ describe('under process managers', () => {
     }
   });
 
+  test('under pm2 cluster mode, a configuration error ends the instances instead of leaving them "online"', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-pm2-bad-'));
+    dirs.push(dir);
+    fs.writeFileSync(
+      path.join(dir, 'ecosystem.config.js'),
+      `module.exports = { apps: [{
+        name: 'pgc-bad', script: ${JSON.stringify(BIN)}, exec_mode: 'cluster', instances: 2, autorestart: false,
+        // An unset variable: pm2 passes it on as null.
+        args: ['run', '--', '-c', process.env.PGC_UNSET_FOR_TEST, '--port', '${await freePort()}'],
+        env: { COGNITO_USER_POOL_ID: '${POOL}', AWS_ENDPOINT_URL: '${jwks.endpoint}' },
+      }] };`,
+    );
+    const env = cleanEnv({ PM2_HOME: path.join(dir, '.pm2') });
+    const pm2 = (...args: string[]) => spawnSync(process.execPath, [PM2, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    try {
+      assert.equal(pm2('start', 'ecosystem.config.js').status, 0);
+      const list = () => JSON.parse(pm2('jlist').stdout) as { pid: number; pm2_env: { status: string } }[];
+      await until(() => list().every((p) => p.pm2_env.status !== 'online' && p.pm2_env.status !== 'launching'), 'instances to stop');
+      const log = fs.readdirSync(path.join(dir, '.pm2', 'logs')).filter((f) => f.includes('error')).map((f) => fs.readFileSync(path.join(dir, '.pm2', 'logs', f), 'utf8')).join('');
+      assert.match(log, /postgraphile-cognito: error: argument \d+ is null, not text/);
+      assert.match(log, /export it first/);
+    } finally {
+      pm2('kill');
+    }
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`--cluster-workers 2: workers verify tokens, and ${signal} to the primary ends them all`, async () => {
       const server = await startServer({

@@ -140,6 +140,11 @@ describe('run with cognito-local', () => {
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /PostGraphile 5\.0\.0/);
     assert.match(result.stderr, /postgraphile@\^4\.14\.1/);
+    // args too: its list is meant for `npx postgraphile`, which would find that v5.
+    const printed = await runCli(['args', ...cliArgs(), '--', ...pgArgs()], { cwd: project });
+    assert.equal(printed.code, 2, printed.stderr);
+    assert.equal(printed.stdout, '');
+    assert.match(printed.stderr, /PostGraphile 5\.0\.0/);
     fs.rmSync(project, { recursive: true, force: true });
   });
 

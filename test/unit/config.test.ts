@@ -196,9 +196,26 @@ describe('resolveConfig: defaults and derived values', () => {
 describe('resolveConfig: warnings', () => {
   test('warns about a missing client id and missing allowed roles', () => {
     const { warnings } = resolveConfig({ flags: { userPoolId: POOL } });
+    const texts = warnings.map((w) => w.text);
     assert.equal(warnings.length, 2);
-    assert.ok(warnings.some((w) => /client id/.test(w) && w.includes(POOL)), warnings.join('\n'));
-    assert.ok(warnings.some((w) => /allowed roles/.test(w) && w.includes('cognito:groups')), warnings.join('\n'));
+    assert.ok(warnings.every((w) => w.about === 'verification'));
+    assert.ok(texts.some((w) => /client id/.test(w) && w.includes(POOL) && w.includes('--client-id')), texts.join('\n'));
+    assert.ok(texts.some((w) => /allowed roles/.test(w) && w.includes('cognito:groups')), texts.join('\n'));
+  });
+
+  test("the plugin's flag names appear in its hints and warnings", () => {
+    const flagLabel = (key: string) => `--cognito-${key === 'clientId' ? 'client-id' : key === 'allowedRoles' ? 'allowed-roles' : 'user-pool-id'}`;
+    const { warnings } = resolveConfig({ flags: { userPoolId: POOL }, flagLabel });
+    assert.ok(warnings.some((w) => w.text.includes('--cognito-client-id')));
+    assert.ok(warnings.some((w) => w.text.includes('--cognito-allowed-roles')));
+    assert.throws(() => resolveConfig({ flagLabel }), (e: ConfigError) => /--cognito-user-pool-id/.test(e.hint ?? ''));
+  });
+
+  test('a region mismatch names the setting it came from', () => {
+    assert.throws(
+      () => resolveConfig({ flags: { userPoolId: POOL }, env: { COGNITO_REGION: 'us-east-1' } }),
+      (e: ConfigError) => /drop COGNITO_REGION/.test(e.hint ?? ''),
+    );
   });
 
   test('no warnings when client id and allowed roles are given', () => {
@@ -214,14 +231,13 @@ describe('resolveConfig: warnings', () => {
     assert.equal(config.region, 'eu-west-1');
     assert.equal(config.endpoint, 'https://cognito-idp.eu-west-1.amazonaws.com');
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /AWS_REGION/);
-    assert.match(warnings[0]!, /us-east-1/);
-    assert.match(warnings[0]!, /eu-west-1/);
+    assert.equal(warnings[0]!.about, 'pool');
+    assert.match(warnings[0]!.text, /AWS_REGION/);
+    assert.match(warnings[0]!.text, /us-east-1/);
+    assert.match(warnings[0]!.text, /eu-west-1/);
   });
 
-  // BUG (src/config/resolve.ts, the REGION check before the prefix comparison): an AWS_REGION
-  // that is not an AWS region name (e.g. "local", common with emulators) is fatal, although a
-  // *different* valid AWS_REGION is only a warning and the pool id is authoritative.
+  // An AWS_REGION that is not a region name ("local" is common with emulators) is only a warning.
   test('an AWS_REGION that is not a region name does not stop an AWS pool id', () => {
     let result;
     try {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import * as log from '../../log';
-import { shellLine } from '../../postgraphile';
+import { locatePostGraphile, shellLine } from '../../postgraphile';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 import { postgraphileArgsFor, prepare } from '../prepare';
 
@@ -16,8 +16,9 @@ export function argsCommand(): Command {
 The list starts with --plugins (our verification plugin, merged with yours),
 then --jwt-secret <PEM>, --jwt-verify-algorithms RS256, --jwt-verify-issuer,
 --jwt-verify-audience, --jwt-verify-clock-tolerance and --jwt-role, then your
-own arguments untouched. The plugin reads its settings from the environment or
-.postgraphilerc.js, so configure it there when you launch PostGraphile yourself.
+configuration as the plugin's own flags (--cognito-user-pool-id, ...; defaults
+left out), then your own arguments untouched. A PostGraphile started from it
+checks tokens exactly as \`run\` does.
 
 Examples:
   $ export COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123
@@ -28,6 +29,9 @@ Examples:
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
     const prepared = await prepare(settingsFromOptions(opts));
     for (const warning of prepared.warnings) log.warn(warning);
+    // The list is for `npx postgraphile`, which finds the project's PostGraphile: refuse a v5 as run does.
+    // (Plugins are not checked: they need to load where the list is used, not here.)
+    locatePostGraphile(process.cwd());
     const args = postgraphileArgsFor(prepared, postgraphileArgs);
     process.stdout.write(opts.json ? `${JSON.stringify(args, null, 2)}\n` : `${shellLine(args)}\n`);
   });
