@@ -49,7 +49,8 @@ async function main(): Promise<number> {
       );
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+    // A hung test fails after 3 minutes instead of hanging the run.
+    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec', ...files],
     {
       cwd: root,
       stdio: 'inherit',

@@ -89,9 +89,9 @@ function checkArgv(args: readonly unknown[]): string[] {
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
-      return ExitCode.ok;
-    }
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+    // `help` exits 0 for a known command and 1 for an unknown one (`help nope`): a usage error.
+    if (error.code === 'commander.help') return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     // Commander has printed the error itself.
     if (error.code === 'commander.unknownOption' || error.code === 'commander.excessArguments') {
       process.stderr.write("  hint: PostGraphile's own options go after --, e.g. postgraphile-cognito run --user-pool-id eu-west-1_AbC123 -- -c postgres:///app\n");

@@ -1,6 +1,5 @@
 import { CognitoConfig, loadRcFile, RawSettings, RcFile, resolveConfig } from '../config';
 import { fetchJwks, ValidatedJwks } from '../jwks';
-import cluster from 'node:cluster';
 import * as log from '../log';
 import { PLUGIN_PATH } from '../plugin/path';
 import { buildPostGraphileArgs } from '../postgraphile';
@@ -18,14 +17,22 @@ export interface Prepared {
 export async function prepare(flags: RawSettings): Promise<Prepared> {
   const rc = loadRcFile(process.cwd());
   const { config, warnings } = resolveConfig({ flags, env: process.env, rc });
-  // Cluster workers start through here too; the primary has said all this already.
-  const quiet = cluster.isWorker;
+  const quiet = isPostGraphileWorker();
   for (const warning of warnings) if (warning.about === 'pool' && !quiet) log.warn(warning.text);
   const fetchedAt = Date.now();
   const jwks = await fetchJwks(config.jwksUrl);
   if (!quiet) for (const skipped of jwks.skipped) log.warn(`skipped JWKS ${skipped}`);
   const verification = warnings.filter((w) => w.about === 'verification').map((w) => w.text);
   return { config, warnings: verification, rc, jwks, fetchedAt };
+}
+
+/**
+ * Workers of PostGraphile's --cluster-workers start through here too; the
+ * primary has said all this already. (pm2's cluster instances are workers as
+ * well, but each is a whole server of its own and says its warnings.)
+ */
+export function isPostGraphileWorker(): boolean {
+  return process.env.POSTGRAPHILE_WORKER_NUMBER !== undefined;
 }
 
 /** The one PostGraphile argument list, for both `args` and `run`. */

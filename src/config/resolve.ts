@@ -122,6 +122,12 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (ke
 
   const allowedRoles = asList(s.allowedRoles, 'allowedRoles');
   const authenticatedRole = s.authenticatedRole ? asString(s.authenticatedRole, 'authenticatedRole').trim() || null : null;
+  for (const [key, role] of [...allowedRoles.map((r) => ['allowedRoles', r] as const), ['authenticatedRole', authenticatedRole] as const]) {
+    // SET ROLE NONE would run requests as the connecting user itself.
+    if (role !== null && role.toLowerCase() === 'none') {
+      throw new ConfigError(`"${role}"${where(key)} is not a role: PostgreSQL takes it as SET ROLE NONE`, 'name a real role, such as app_user');
+    }
+  }
   const kid = s.kid ? asString(s.kid, 'kid').trim() || null : null;
 
   if (clientIds.length === 0) {

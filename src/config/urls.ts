@@ -21,5 +21,6 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** A URL fit for messages: credentials in it are masked. */
 export function redact(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@');
+  // Up to the last @ before the path: a password may itself contain @.
+  return url.replace(/\/\/[^/]*@/, '//***@');
 }

@@ -111,7 +111,10 @@ function describeNetworkError(error: unknown, timeoutMs: number): Outcome {
       return { kind: 'fail', cause: `no answer within ${seconds} s (timeout)`, retry: true };
     case 'ERR_BAD_RESPONSE':
     case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
-      return { kind: 'fail', cause: 'the answer is larger than 1 MiB', retry: false };
+      if (/maxContentLength|max.?body/i.test(error instanceof Error ? error.message : '')) {
+        return { kind: 'fail', cause: 'the answer is larger than 1 MiB', retry: false };
+      }
+      return { kind: 'fail', cause: 'the answer was cut off', retry: true };
     default: {
       const message = error instanceof Error ? error.message : String(error);
       if (/certificate|self.signed|SSL|TLS/i.test(message)) {

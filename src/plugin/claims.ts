@@ -66,6 +66,14 @@ export function claimAtPath(claims: Claims, path: readonly string[]): unknown {
   return current;
 }
 
+/**
+ * `set_config('role', 'none')` is SET ROLE NONE: the request would run as the
+ * connecting user, past every row-level security policy written for roles.
+ */
+export function isReservedRoleName(name: string): boolean {
+  return name.toLowerCase() === 'none';
+}
+
 export type RoleDecision =
   | { kind: 'role'; role: string }
   /** No usable role claim: use the authenticated role or PostGraphile's default. */
@@ -84,7 +92,13 @@ export function decideRole(claims: Claims, roleClaim: readonly string[], allowed
   const candidates = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   const named = candidates.filter((c) => c !== '');
   if (named.length === 0) return { kind: 'none' };
-  if (allowedRoles.length === 0) return { kind: 'role', role: named[0]! };
+  if (allowedRoles.length === 0) {
+    const role = named[0]!;
+    if (isReservedRoleName(role)) {
+      return { kind: 'refuse', reason: `the role claim ${roleClaim.join(',')} names "${role.toLowerCase()}", which PostgreSQL takes as no role at all` };
+    }
+    return { kind: 'role', role };
+  }
   const allowed = named.find((c) => allowedRoles.includes(c));
   if (allowed !== undefined) return { kind: 'role', role: allowed };
   return { kind: 'refuse', reason: `the role claim ${roleClaim.join(',')} names no allowed role` };

@@ -2,10 +2,11 @@ import { CognitoConfig, ConfigWarning } from '../config';
 import { ValidatedJwks } from '../jwks';
 
 /**
- * `run` resolves the configuration and fetches the JWKS before PostGraphile
- * loads the plugin; it leaves both here so the plugin neither re-reads the
- * configuration nor fetches the keys a second time. A global symbol, not a
- * module variable, so a second copy of this package still finds it.
+ * `run` fetches the JWKS before PostGraphile loads the plugin and leaves the
+ * keys here, with the configuration they belong to, so the plugin does not
+ * fetch them a second time. (The plugin's configuration itself comes from the
+ * argument list, which spells it out.) A global symbol, not a module
+ * variable, so a second copy of this package still finds it.
  */
 export interface Handover {
   config: CognitoConfig;

@@ -66,8 +66,7 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
 
   function init(): State {
     if (state) return state;
-    const handover = takeHandover();
-    const resolved: PluginSource = typeof source === 'function' ? source() : source ?? handover ?? standaloneSource(cliFlags);
+    const resolved: PluginSource = typeof source === 'function' ? source() : source ?? fromEnvironment();
     for (const warning of resolved.warnings ?? []) log.warn(warning.text);
     const cache = KeyCache.forUrl(resolved.config.jwksUrl, {
       onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${describe(error)}`),
@@ -89,6 +88,21 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     }
     state = { config: resolved.config, cache, verifier: new CognitoVerifier(resolved.config, cache) };
     return state;
+  }
+
+  /**
+   * Flags (ours, from the argument list: run's and any the user added after
+   * them) > environment > rc file. Under `run` the list spells out the whole
+   * configuration, so this is run's configuration; run's handover only saves
+   * fetching the same keys again.
+   */
+  function fromEnvironment(): PluginSource {
+    const { config, warnings } = resolveConfig({ flags: cliFlags, flagLabel: pluginFlagName, env: process.env, rc: loadRcFile(process.cwd()) });
+    const handover = takeHandover();
+    if (!handover) return { config, warnings };
+    const sameKeys = handover.config.jwksUrl === config.jwksUrl;
+    // run has printed the warnings of its configuration already.
+    return { config, warnings: [], ...(sameKeys ? { jwks: handover.jwks, fetchedAt: handover.fetchedAt } : {}) };
   }
 
   function initOrExit(): State {
@@ -166,11 +180,6 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
       };
     },
   };
-}
-
-function standaloneSource(flags: RawSettings): PluginSource {
-  const { config, warnings } = resolveConfig({ flags, flagLabel: pluginFlagName, env: process.env, rc: loadRcFile(process.cwd()) });
-  return { config, warnings };
 }
 
 /** Stands in for a key so PostGraphile extracts the token; the plugin removes the token before it is used. */

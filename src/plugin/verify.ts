@@ -109,11 +109,13 @@ export class CognitoVerifier {
 /** The registered claims must have their JWT types, as aws-jwt-verify's assertJwtPayload demands. */
 function checkClaimTypes(payload: jwt.JwtPayload): void {
   const bad = (claim: string) => new TokenRejectedError('claim_types', `the ${claim} claim has the wrong type`);
-  if (typeof payload.exp !== 'number') throw new TokenRejectedError('claim_types', 'no exp claim');
-  for (const claim of ['nbf', 'iat'] as const) {
-    if (payload[claim] !== undefined && typeof payload[claim] !== 'number') throw bad(claim);
+  if (payload.exp === undefined) throw new TokenRejectedError('claim_types', 'no exp claim');
+  // Finite: exp 1e400 parses as Infinity, a token that would never expire.
+  for (const claim of ['exp', 'nbf', 'iat', 'auth_time'] as const) {
+    const value = (payload as Record<string, unknown>)[claim];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) throw bad(claim);
   }
-  for (const claim of ['iss', 'sub', 'token_use', 'client_id'] as const) {
+  for (const claim of ['iss', 'sub', 'token_use', 'client_id', 'scope', 'jti'] as const) {
     if (payload[claim] !== undefined && typeof payload[claim] !== 'string') throw bad(claim);
   }
   const { aud } = payload;

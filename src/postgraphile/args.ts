@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CognitoConfig, DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, DEFAULT_TOKEN_USE, defaultEndpoint, pluginFlagName } from '../config';
+import { CognitoConfig, pluginFlagName } from '../config';
 import { UsableKey } from '../jwks';
 import { pemOf, selectKeys } from '../pem';
 
@@ -55,21 +55,24 @@ export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath,
 }
 
 /**
- * The configuration as the plugin's own flags, so the printed list carries it
- * to a PostGraphile started by hand (the plugin reads flags > env > rc file).
- * Defaults are left out to keep the list short.
+ * The configuration as the plugin's own flags, so the list carries it to the
+ * plugin: under `run` and in a PostGraphile started by hand alike. Every
+ * setting is spelled out, defaults included, because a flag is the only way
+ * to override an environment variable or rc value back to the default. Empty
+ * lists and an unset role cannot be flags, and cannot be given as flags to
+ * postgraphile-cognito either.
  */
 export function pluginFlags(config: CognitoConfig): string[] {
-  const flags: string[] = [pluginFlagName('userPoolId'), config.userPoolId];
-  if (config.region === null || config.endpoint !== defaultEndpoint(config.region)) {
-    flags.push(pluginFlagName('endpoint'), config.endpoint);
-  }
-  if (config.tokenUse !== DEFAULT_TOKEN_USE) flags.push(pluginFlagName('tokenUse'), config.tokenUse);
+  const flags: string[] = [
+    pluginFlagName('userPoolId'), config.userPoolId,
+    pluginFlagName('endpoint'), config.endpoint,
+    pluginFlagName('tokenUse'), config.tokenUse,
+    pluginFlagName('roleClaim'), config.roleClaim.join(','),
+    pluginFlagName('clockTolerance'), String(config.clockTolerance),
+  ];
   if (config.clientIds.length > 0) flags.push(pluginFlagName('clientId'), config.clientIds.join(','));
-  if (config.roleClaim.join(',') !== DEFAULT_ROLE_CLAIM) flags.push(pluginFlagName('roleClaim'), config.roleClaim.join(','));
   if (config.allowedRoles.length > 0) flags.push(pluginFlagName('allowedRoles'), config.allowedRoles.join(','));
   if (config.authenticatedRole) flags.push(pluginFlagName('authenticatedRole'), config.authenticatedRole);
-  if (config.clockTolerance !== DEFAULT_CLOCK_TOLERANCE) flags.push(pluginFlagName('clockTolerance'), String(config.clockTolerance));
   return flags;
 }
 

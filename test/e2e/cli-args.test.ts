@@ -173,6 +173,25 @@ describe('args', () => {
     assert.equal(valueAfter(list, '--jwt-secret'), firstPem());
   });
 
+  test('flags that set an rc value back to its default reach the plugin as flags', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-rc-defaults-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, '.postgraphilerc.js'),
+        `module.exports = { cognito: { userPoolId: '${POOL}', endpoint: '${fixture.endpoint}', tokenUse: 'id', clockTolerance: 60, roleClaim: 'custom:role' } };`,
+      );
+      const r = await cli(['args', '--json', '--token-use', 'access', '--clock-tolerance', '5', '--role-claim', 'cognito:groups'], { cwd: dir });
+      assertOk(r);
+      const list = parseJsonArray(r);
+      // The plugin reads the rc file too; only these flags keep it from reading id / 60 / custom:role.
+      assert.equal(valueAfter(list, '--cognito-token-use'), 'access');
+      assert.equal(valueAfter(list, '--cognito-clock-tolerance'), '5');
+      assert.equal(valueAfter(list, '--cognito-role-claim'), 'cognito:groups');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('JWKS trouble in args exits 3 and prints no arguments', async () => {
     const other = await JwksFixture.start(['k']);
     try {

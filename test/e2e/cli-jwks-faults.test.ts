@@ -91,6 +91,27 @@ describe('JWKS faults exit 3 naming the URL and the cause', () => {
     assert.ok(fixture.requests >= 1);
   });
 
+  test('a server that answers a byte at a time, forever: exit 3 with a timeout in under 20 s', async () => {
+    const fixture = await fixtureIn('drip');
+    const r = await runCli(['keys', '--user-pool-id', POOL, '--endpoint', fixture.endpoint], { env: cleanEnv(), cwd, timeoutMs: 40_000 });
+    assertCleanError(r, 3, literal(jwksUrl(fixture.endpoint)), /timeout/);
+    assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
+  });
+
+  test('an answer over 1 MiB: exit 3 without reading it all', async () => {
+    const fixture = await fixtureIn('huge');
+    const r = await keys(fixture.endpoint);
+    assertCleanError(r, 3, literal(jwksUrl(fixture.endpoint)), /larger than 1 MiB/);
+    assert.equal(fixture.requests, 1, 'not retried');
+  });
+
+  test('an answer cut off mid-body: retried, then exit 3 saying so', async () => {
+    const fixture = await fixtureIn('cut-off');
+    const r = await keys(fixture.endpoint);
+    assertCleanError(r, 3, literal(jwksUrl(fixture.endpoint)), /cut off|reset/);
+    assert.ok(fixture.requests > 1, `fetched ${fixture.requests} time(s)`);
+  });
+
   test('a port nobody listens on: exit 3, connection refused, fast', async () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;
     const r = await keys(endpoint);

@@ -110,6 +110,12 @@ describe('keys and pem against a two-key JWKS', () => {
       const r = await runCli(['pem', ...pool(two)], { env: cleanEnv(), cwd: dir });
       assertOk(r);
       assert.equal(r.stdout, pemOfFixture(two, 'key-b'));
+      // Another selector on the command line replaces the rc file's kid instead of clashing with it.
+      const all = await runCli(['pem', ...pool(two), '--all'], { env: cleanEnv(), cwd: dir });
+      assertOk(all);
+      assert.equal(all.stdout, pemOfFixture(two, 'key-a') + pemOfFixture(two, 'key-b'));
+      // An explicit --kid with another selector is still a clash.
+      assertCleanError(await runCli(['pem', ...pool(two), '--all', '--kid', 'key-a'], { env: cleanEnv(), cwd: dir }), 2, /only one/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -66,6 +66,8 @@ describe('the plugin under run, with a two-key JWKS', () => {
       postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json'],
     });
     startedAt = Date.now();
+    // run fetched the keys once and handed them to the plugin, which did not fetch them again.
+    assert.equal(jwks.requests, 1);
   });
 
   after(async () => {
@@ -114,7 +116,6 @@ describe('the plugin under run, with a two-key JWKS', () => {
   test('a role claim naming only roles outside the allow-list is refused, never switched to', async () => {
     await refused(accessToken('r6', { 'cognito:groups': ['postgres'] }), 403, /no allowed role/);
     await refused(accessToken('r7', { 'cognito:groups': ['hackers', 'newsletter'] }), 403, /no allowed role/);
-    assert.doesNotMatch(server.output(), / as postgres /);
   });
 
   test('expired tokens get 401, tokens not yet valid 403', async () => {
@@ -200,7 +201,10 @@ describe('the plugin under run, with a two-key JWKS', () => {
         order.push('unknown kid answered');
         return res;
       });
-      while (jwks.requests === before) await sleep(20);
+      for (let waited = 0; jwks.requests === before; waited += 20) {
+        assert.ok(waited < 10_000, 'the unknown kid started no refetch');
+        await sleep(20);
+      }
       // Meanwhile tokens signed by known keys are served from memory, not held up by the refetch.
       assert.equal((await who(idToken('still-works'))).sub, 'still-works');
       assert.equal((await who(jwks.sign('key-c', accessClaims('still-c'), { issuer: iss() }))).sub, 'still-c');

@@ -101,6 +101,10 @@ describe('under process managers', () => {
         assert.equal(answer.status, 200);
         assert.equal(answer.sub, `pm2-user-${i}`);
       }
+      // Each instance says its start-up line and warnings in pm2's log (cluster instances are workers too).
+      const logs = fs.readdirSync(path.join(dir, '.pm2', 'logs')).map((f) => fs.readFileSync(path.join(dir, '.pm2', 'logs', f), 'utf8')).join('');
+      assert.equal((logs.match(/postgraphile-cognito: user pool local_procs1/g) ?? []).length, instances);
+      assert.equal((logs.match(/warning: no allowed roles configured/g) ?? []).length, instances);
       const pids = list.map((p) => p.pid);
       assert.equal(pm2('delete', 'all').status, 0);
       await until(() => pids.every((pid) => !alive(pid)), 'pm2 instances to end');

@@ -74,6 +74,27 @@ describe('run with cognito-local', () => {
     assert.equal((await server.graphql(NOTES, alice.accessToken)).status, 200);
   });
 
+  test('plugin flags you add after -- win over run\'s own, as PostGraphile arguments do', async () => {
+    const own = await startServer({ cliArgs: cliArgs(), postgraphileArgs: [...pgArgs(), '--cognito-token-use', 'id'], cwd: outside });
+    try {
+      assert.equal((await own.graphql(NOTES, alice.idToken)).status, 200);
+      const access = await own.graphql(NOTES, alice.accessToken);
+      assert.equal(access.status, 403);
+      assert.match(access.body.errors![0]!.message, /only id tokens/);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  test('a group named none is refused: SET ROLE NONE would run as the connecting user, past row-level security', async () => {
+    await pool.group('none');
+    const eve = await pool.user('eve@example.com', { groups: ['none'] });
+    const res = await server.graphql(NOTES, eve.accessToken);
+    assert.equal(res.status, 403, res.text);
+    assert.match(res.body.errors![0]!.message, /"none", which PostgreSQL takes as no role/);
+    assert.ok(!res.body.data, 'no rows for a refused token');
+  });
+
   test('an ID token is refused under the default --token-use access', async () => {
     const res = await server.graphql(NOTES, alice.idToken);
     assert.equal(res.status, 403, res.text);

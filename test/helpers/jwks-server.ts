@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 
-export type JwksMode = 'ok' | 'status-500' | 'hang' | 'invalid-json' | 'empty' | 'not-found' | 'redirect';
+export type JwksMode = 'ok' | 'status-500' | 'hang' | 'drip' | 'huge' | 'cut-off' | 'invalid-json' | 'empty' | 'not-found' | 'redirect';
 
 interface FixtureKey {
   kid: string;
@@ -73,6 +73,24 @@ export class JwksFixture {
     switch (this.mode) {
       case 'hang':
         return; // never answers
+      case 'drip': {
+        // Answers, but a byte every half second: never idle long enough for an idle timeout.
+        res.setHeader('content-type', 'application/json');
+        res.write('{');
+        const timer = setInterval(() => res.write(' '), 500);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      case 'huge':
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ keys: [], padding: 'x'.repeat(2 * 1024 * 1024) }));
+        return;
+      case 'cut-off':
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('content-length', '5000');
+        res.write('{"keys": [');
+        setTimeout(() => res.destroy(), 20);
+        return;
       case 'status-500':
         res.statusCode = 500;
         res.end('internal error');

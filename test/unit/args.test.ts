@@ -172,12 +172,13 @@ describe('buildPostGraphileArgs: JWT flags', () => {
     const flags = pluginFlags(config);
     assert.deepEqual(flags, [
       '--cognito-user-pool-id', POOL,
+      '--cognito-endpoint', 'https://cognito-idp.eu-west-1.amazonaws.com',
       '--cognito-token-use', 'any',
-      '--cognito-client-id', 'a1,b2',
       '--cognito-role-claim', 'custom:role',
+      '--cognito-clock-tolerance', '12',
+      '--cognito-client-id', 'a1,b2',
       '--cognito-allowed-roles', 'app_user,app_admin',
       '--cognito-authenticated-role', 'app_user',
-      '--cognito-clock-tolerance', '12',
     ]);
     // What the plugin parses from them is the configuration they came from.
     const parsed: Record<string, string> = {};
@@ -193,11 +194,16 @@ describe('buildPostGraphileArgs: JWT flags', () => {
     assert.ok(!buildPostGraphileArgs({ config, keys, pluginPath: null }).some((a) => a.startsWith('--cognito-')));
   });
 
-  test('a custom endpoint is passed to the plugin; the default one is left out', () => {
-    assert.ok(!pluginFlags(configOf()).includes('--cognito-endpoint'));
+  test('defaults are spelled out too: a flag is the only way to override an env or rc value back to the default', () => {
+    const flags = pluginFlags(configOf());
+    const value = (flag: string) => flags[flags.indexOf(flag) + 1];
+    assert.equal(value('--cognito-token-use'), 'access');
+    assert.equal(value('--cognito-clock-tolerance'), '5');
+    assert.equal(value('--cognito-role-claim'), 'cognito:groups');
+    assert.equal(value('--cognito-endpoint'), 'https://cognito-idp.eu-west-1.amazonaws.com');
     const local = resolveConfig({ flags: { userPoolId: 'local_abc', endpoint: 'http://127.0.0.1:9229/' } }).config;
-    const flags = pluginFlags(local);
-    assert.equal(flags[flags.indexOf('--cognito-endpoint') + 1], 'http://127.0.0.1:9229');
+    const localFlags = pluginFlags(local);
+    assert.equal(localFlags[localFlags.indexOf('--cognito-endpoint') + 1], 'http://127.0.0.1:9229');
   });
 });
 

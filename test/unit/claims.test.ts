@@ -220,3 +220,13 @@ describe('decideRole', () => {
     assert.equal(decideRole({ role: 'APP_USER' }, ['role'], ['app_user']).kind, 'refuse');
   });
 });
+
+describe('decideRole: NONE is never a role', () => {
+  test('without an allow-list, a claim naming none (any case) is refused: SET ROLE NONE would run as the connecting user', () => {
+    for (const name of ['none', 'NONE', 'None']) {
+      const decision = decideRole({ 'cognito:groups': [name, 'app_user'] }, ['cognito:groups'], []);
+      assert.equal(decision.kind, 'refuse', name);
+    }
+    assert.deepEqual(decideRole({ 'cognito:groups': ['app_user', 'none'] }, ['cognito:groups'], []), { kind: 'role', role: 'app_user' });
+  });
+});

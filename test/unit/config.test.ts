@@ -1,5 +1,6 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { redact } from '../../src/config/urls';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -487,5 +488,20 @@ describe('loadRcFile', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), `module.exports = { cognito: '${POOL}' };\n`);
     configError(() => loadRcFile(dir), /cognito section/);
+  });
+});
+
+describe('resolveConfig: NONE is not a role', () => {
+  test('none in --allowed-roles or as --authenticated-role is a ConfigError', () => {
+    assert.throws(() => resolveConfig({ flags: { userPoolId: POOL, allowedRoles: 'app_user,none' } }), (e: ConfigError) => /SET ROLE NONE/.test(e.message));
+    assert.throws(() => resolveConfig({ flags: { userPoolId: POOL, authenticatedRole: 'None' } }), (e: ConfigError) => /--authenticated-role/.test(e.message));
+  });
+});
+
+describe('redact', () => {
+  test('hides credentials in URLs, also a password containing @', () => {
+    assert.equal(redact('http://user:pa@ss@127.0.0.1:1/x'), 'http://***@127.0.0.1:1/x');
+    assert.equal(redact('https://proxy.example:3128'), 'https://proxy.example:3128');
+    assert.equal(redact('http://u@h/p@q'), 'http://***@h/p@q');
   });
 });

@@ -91,10 +91,18 @@ describe('KeyCache', () => {
     assert.ok(cache.hasKeys);
   });
 
-  test('concurrent misses all see the key the shared fetch brings', async () => {
+  test('concurrent misses wait for the one fetch in flight and all see the key it brings', async () => {
     const { state, load } = fakeLoader(jwksOf(k1, k2));
+    let open!: () => void;
+    state.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     const cache = new KeyCache(load, { now: fakeClock().now });
-    const results = await Promise.all(Array.from({ length: 20 }, () => cache.getKey('k2')));
+    const lookups = Array.from({ length: 20 }, () => cache.getKey('k2'));
+    // The fetch is still held: every lookup must be waiting for it, not answered "unknown".
+    await new Promise((resolve) => setImmediate(resolve));
+    open();
+    const results = await Promise.all(lookups);
     assert.ok(results.every((r) => r?.equals(k2.publicKey)));
     assert.equal(state.calls, 1);
   });

@@ -274,7 +274,7 @@ describe('CognitoVerifier: signature, algorithm, key and issuer', () => {
     await rejects(verifier, token, 403, /kid/);
   });
 
-  test('an unknown kid refetches the JWKS at most once per window', async () => {
+  test('within the refetch window after start-up, an unknown kid causes no fetch', async () => {
     const { verifier, loads } = verifierOf();
     // The cache was primed just now, so the window is closed: no fetch at all.
     for (let i = 0; i < 10; i++) await rejects(verifier, sign(accessClaims(), stranger, `random-${i}`), 403);
@@ -366,6 +366,14 @@ describe('CognitoVerifier: refusal codes and claim types', () => {
       assert.equal(error.code, 'claim_types', JSON.stringify(bad));
     }
     assert.equal((await rejects(verifier, signRaw(idClaims({ aud: [1] })), 403)).code, 'claim_types');
+    for (const bad of [{ scope: ['a'] }, { jti: 7 }]) {
+      assert.equal((await rejects(verifier, signRaw(accessClaims(bad)), 403)).code, 'claim_types', JSON.stringify(bad));
+    }
+    // exp 1e400 is Infinity once parsed: a token that would never expire.
+    const forever = JSON.stringify(accessClaims()).replace(/"exp":\d+/, '"exp":1e400');
+    assert.match(forever, /1e400/);
+    const neverExpires = jwt.sign(forever, k1.privateKey, { algorithm: 'RS256', keyid: 'k1' });
+    assert.equal((await rejects(verifier, neverExpires, 403)).code, 'claim_types');
     // An aud list of strings is valid JWT, and the client is looked for in it.
     const claims = await verifier.verify(sign(idClaims({ aud: ['other', 'client1'] })));
     assert.equal(claims.sub, SUB);

@@ -28,9 +28,10 @@ Examples:
   command.action(async (opts: Record<string, unknown>) => {
     const forToken = typeof opts.forToken === 'string' ? (opts.forToken === '-' ? readStdin() : opts.forToken) : null;
     const { jwks, config } = await prepare(settingsFromOptions(opts));
+    const otherSelector = forToken !== null || opts.all === true;
     const keys = selectKeys(jwks.keys, {
-      // --kid or the rc file's cognito.kid, resolved with the rest of the configuration.
-      kid: config.kid,
+      // --kid, or else the rc file's cognito.kid when no other selector is given.
+      kid: typeof opts.kid === 'string' || !otherSelector ? config.kid : null,
       forToken,
       all: opts.all === true,
     });
@@ -39,6 +40,14 @@ Examples:
     else process.stdout.write(text);
   });
   return command;
+}
+
+function isDirectory(target: string): boolean {
+  try {
+    return fs.statSync(target).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function readStdin(): string {
@@ -57,6 +66,9 @@ function readStdin(): string {
 /** Temp file in the same folder, then rename: readers see the old file or the new one, never half. */
 export function writeAtomically(file: string, text: string): void {
   const target = path.resolve(file);
+  if (/[\\/]$/.test(file) || isDirectory(target)) {
+    throw new UsageError(`--out ${file} is a folder`, 'name the file to write, e.g. --out keys/cognito.pem');
+  }
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = fs.openSync(temp, 'wx', 0o644);

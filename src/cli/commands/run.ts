@@ -1,10 +1,9 @@
 import { Command } from 'commander';
-import cluster from 'node:cluster';
 import * as log from '../../log';
 import { setHandover } from '../../plugin/handover';
 import { assertPluginsLoadable, launchInProcess, locatePostGraphile, pluginsIn } from '../../postgraphile';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
-import { postgraphileArgsFor, prepare } from '../prepare';
+import { isPostGraphileWorker, postgraphileArgsFor, prepare } from '../prepare';
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -26,8 +25,7 @@ Examples:
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
     const prepared = await prepare(settingsFromOptions(opts));
-    // Cluster workers start through here too; the primary has said all this already.
-    const quiet = cluster.isWorker;
+    const quiet = isPostGraphileWorker();
     if (!quiet) for (const warning of prepared.warnings) log.warn(warning);
     const install = locatePostGraphile(process.cwd());
     const args = postgraphileArgsFor(prepared, postgraphileArgs);
