@@ -13,6 +13,11 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** The message of anything thrown, Error or not. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export abstract class PostgraphileCognitoError extends Error {
   abstract readonly exitCode: ExitCodeValue;
   /** What the user should change; printed on its own line after the message. */

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ExitCode, PostgraphileCognitoError, UsageError } from '../errors';
+import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../errors';
 import * as log from '../log';
 import { argsCommand } from './commands/args';
 import { keysCommand } from './commands/keys';
@@ -42,7 +42,6 @@ Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
   return program;
 }
 
-const COMMANDS = ['run', 'args', 'keys', 'pem', 'help'];
 const TOP_LEVEL_FLAGS = ['-h', '--help', '-V', '--version'];
 
 /**
@@ -50,9 +49,10 @@ const TOP_LEVEL_FLAGS = ['-h', '--help', '-V', '--version'];
  * keeps everything after `--` for PostGraphile: otherwise commander would take
  * `-- --help` as a request for our own top-level help.
  */
-export function withDefaultCommand(args: readonly string[]): string[] {
+export function withDefaultCommand(program: Command, args: readonly string[]): string[] {
+  const commands = [...program.commands.map((c) => c.name()), 'help'];
   const first = args[0];
-  if (first !== undefined && (COMMANDS.includes(first) || TOP_LEVEL_FLAGS.includes(first))) return [...args];
+  if (first !== undefined && (commands.includes(first) || TOP_LEVEL_FLAGS.includes(first))) return [...args];
   return ['run', ...args];
 }
 
@@ -64,7 +64,8 @@ export async function main(argv: readonly unknown[]): Promise<void> {
   });
   try {
     const args = checkArgv(argv.slice(2));
-    await buildProgram().parseAsync([String(argv[0]), String(argv[1]), ...withDefaultCommand(args)]);
+    const program = buildProgram();
+    await program.parseAsync([String(argv[0]), String(argv[1]), ...withDefaultCommand(program, args)]);
   } catch (error) {
     const code = exitCodeFor(error);
     process.exitCode = code;
@@ -102,7 +103,7 @@ function exitCodeFor(error: unknown): number {
     log.error(error.message, error.hint);
     return error.exitCode;
   }
-  log.error(`unexpected: ${error instanceof Error ? error.message : String(error)}`, 'please report this at the project issue tracker, with the command you ran');
+  log.error(`unexpected: ${messageOf(error)}`, 'please report this at the project issue tracker, with the command you ran');
   if (process.env.DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
   return ExitCode.unexpected;
 }

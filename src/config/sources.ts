@@ -1,6 +1,6 @@
 import { cosmiconfigSync, defaultLoadersSync } from 'cosmiconfig';
 import * as path from 'node:path';
-import { ConfigError } from '../errors';
+import { ConfigError, messageOf } from '../errors';
 import { RawSettings, SETTING_KEYS, SettingKey } from './types';
 
 /** Where a setting came from, used to name it in error messages. */
@@ -146,6 +146,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return message.split('\n')[0] ?? message;
 }

@@ -27,7 +27,7 @@ export class KeyCache {
   private loadedOnce = false;
   private readonly minInterval: number;
   private readonly now: () => number;
-  /** How many fetches this cache has started; tests and the bench read it. */
+  /** How many fetches this cache has started; the tests read it. */
   fetchCount = 0;
 
   constructor(

@@ -1,7 +1,7 @@
 import axios, { AxiosError } from 'axios';
 import { getProxyForUrl } from 'proxy-from-env';
 import { redact } from '../config/urls';
-import { JwksError } from '../errors';
+import { JwksError, messageOf } from '../errors';
 import { validateJwks, ValidatedJwks } from './validate';
 
 export interface FetchOptions {
@@ -24,6 +24,8 @@ const MAX_BYTES = 1024 * 1024;
 export async function fetchJwks(url: string, options: FetchOptions = {}): Promise<ValidatedJwks> {
   const { deadlineMs, attemptTimeoutMs, attempts } = { ...STARTUP_FETCH, ...options };
   const deadline = Date.now() + deadlineMs;
+  const proxy = proxyFor(url);
+  const via = proxy ? ` through proxy ${proxy}` : '';
   let lastCause = 'no attempt made';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const remaining = deadline - Date.now();
@@ -31,19 +33,15 @@ export async function fetchJwks(url: string, options: FetchOptions = {}): Promis
     const outcome = await attemptFetch(url, Math.min(attemptTimeoutMs, remaining));
     if (outcome.kind === 'ok') return validateJwks(outcome.doc, url);
     lastCause = outcome.cause;
-    if (!outcome.retry) {
-      const proxy = proxyFor(url);
-      throw new JwksError(url, `${outcome.cause}${proxy ? ` through proxy ${proxy}` : ''}`, outcome.hint);
-    }
+    if (!outcome.retry) throw new JwksError(url, `${outcome.cause}${via}`, outcome.hint);
     const pause = BACKOFF_MS[attempt - 1] ?? 2000;
     if (attempt < attempts && deadline - Date.now() > pause) {
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
-  const proxy = proxyFor(url);
   throw new JwksError(
     url,
-    `${lastCause}${proxy ? ` through proxy ${proxy}` : ''} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+    `${lastCause}${via} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
     proxy ? 'check the proxy (HTTPS_PROXY / HTTP_PROXY, NO_PROXY) and the endpoint' : 'check the network and the endpoint',
   );
 }
@@ -111,12 +109,12 @@ function describeNetworkError(error: unknown, timeoutMs: number): Outcome {
       return { kind: 'fail', cause: `no answer within ${seconds} s (timeout)`, retry: true };
     case 'ERR_BAD_RESPONSE':
     case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
-      if (/maxContentLength|max.?body/i.test(error instanceof Error ? error.message : '')) {
+      if (/maxContentLength|max.?body/i.test(messageOf(error))) {
         return { kind: 'fail', cause: 'the answer is larger than 1 MiB', retry: false };
       }
       return { kind: 'fail', cause: 'the answer was cut off', retry: true };
     default: {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       if (/certificate|self.signed|SSL|TLS/i.test(message)) {
         return { kind: 'fail', cause: `TLS error: ${message}`, retry: false, hint: 'if a proxy inspects TLS, add its CA with NODE_EXTRA_CA_CERTS' };
       }

@@ -1,4 +1,4 @@
-import { CognitoConfig, ConfigWarning } from '../config';
+import { CognitoConfig } from '../config';
 import { ValidatedJwks } from '../jwks';
 
 /**
@@ -10,7 +10,6 @@ import { ValidatedJwks } from '../jwks';
  */
 export interface Handover {
   config: CognitoConfig;
-  warnings: readonly ConfigWarning[];
   jwks: ValidatedJwks;
   fetchedAt: number;
 }

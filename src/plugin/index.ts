@@ -9,7 +9,7 @@ import {
   RawSettings,
   resolveConfig,
 } from '../config';
-import { PostgraphileCognitoError } from '../errors';
+import { messageOf, PostgraphileCognitoError } from '../errors';
 import { fetchJwks, KeyCache, ValidatedJwks } from '../jwks';
 import * as log from '../log';
 import { claimsToSettings, decideRole } from './claims';
@@ -69,7 +69,7 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     const resolved: PluginSource = typeof source === 'function' ? source() : source ?? fromEnvironment();
     for (const warning of resolved.warnings ?? []) log.warn(warning.text);
     const cache = KeyCache.forUrl(resolved.config.jwksUrl, {
-      onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${describe(error)}`),
+      onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`),
     });
     if (resolved.jwks) {
       cache.prime(resolved.jwks, resolved.fetchedAt);
@@ -82,7 +82,7 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
         },
         (error: unknown) => {
           const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
-          log.error(`${describe(error)}${hint}; tokens get 503 until a later request loads the keys`);
+          log.error(`${messageOf(error)}${hint}; tokens get 503 until a later request loads the keys`);
         },
       );
     }
@@ -154,21 +154,16 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
         if (!token) return withContext(options, callback);
         const { config, verifier } = initOrExit();
         let claims;
+        let role;
         try {
           claims = await verifier.verify(token);
+          const decision = decideRole(claims, config.roleClaim, config.allowedRoles);
+          if (decision.kind === 'refuse') throw new TokenRejectedError('role', decision.reason);
+          role = decision.kind === 'role' ? decision.role : config.authenticatedRole;
         } catch (error) {
-          if (error instanceof TokenRejectedError) {
-            log.info(`refused a token (${error.statusCode}): ${error.reason}`);
-          }
+          if (error instanceof TokenRejectedError) log.info(`refused a token (${error.statusCode}): ${error.reason}`);
           throw error;
         }
-        const decision = decideRole(claims, config.roleClaim, config.allowedRoles);
-        if (decision.kind === 'refuse') {
-          const error = new TokenRejectedError('role', decision.reason);
-          log.info(`refused a token (403): ${decision.reason}`);
-          throw error;
-        }
-        const role = decision.kind === 'role' ? decision.role : config.authenticatedRole;
         const pgSettings = {
           ...(options.pgSettings ?? {}),
           ...claimsToSettings(claims),
@@ -185,10 +180,6 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
 /** Stands in for a key so PostGraphile extracts the token; the plugin removes the token before it is used. */
 function refuseDirectUse(_header: unknown, callback: (error: Error) => void): void {
   callback(new Error('tokens are verified by postgraphile-cognito'));
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 const plugin = makeCognitoPlugin();

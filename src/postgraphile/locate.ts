@@ -59,7 +59,8 @@ function readInstall(dir: string): Omit<PostGraphileInstall, 'origin'> | null {
     return null;
   }
   const version = typeof manifest.version === 'string' ? manifest.version : '0.0.0';
-  return { dir: fs.realpathSync(dir), version, cliPath: path.join(fs.realpathSync(dir), 'build', 'postgraphile', 'cli.js') };
+  const real = fs.realpathSync(dir);
+  return { dir: real, version, cliPath: path.join(real, 'build', 'postgraphile', 'cli.js') };
 }
 
 function majorOf(version: string): number | null {
@@ -76,7 +77,8 @@ export function assertPluginsLoadable(install: PostGraphileInstall, plugins: rea
     // PostGraphile's syntax `module:export.path` names a module first.
     const moduleName = path.isAbsolute(spec) ? spec : spec.split(':')[0]!;
     try {
-      require.resolve(moduleName, { paths: [path.join(install.dir, 'build', 'postgraphile')] });
+      // Resolved from where PostGraphile's CLI will require() it.
+      require.resolve(moduleName, { paths: [path.dirname(install.cliPath)] });
     } catch {
       throw new PluginNotFoundError(
         `PostGraphile ${install.version} (${install.dir}) cannot find the server plugin "${spec}"`,

@@ -35,7 +35,7 @@ Examples:
       `user pool ${config.userPoolId}: ${jwks.keys.length} key(s) [${jwks.keys.map((k) => k.jwk.kid).join(', ')}], ` +
         `${config.tokenUse} tokens, PostGraphile ${install.version} (${install.origin})`,
     );
-    setHandover({ config, warnings: [], jwks, fetchedAt: prepared.fetchedAt });
+    setHandover({ config, jwks, fetchedAt: prepared.fetchedAt });
     launchInProcess(install, args, process.argv);
   });
   return command;
