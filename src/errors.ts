@@ -10,6 +10,8 @@ export const ExitCode = {
   unexpected: 1,
   usage: 2,
   jwks: 3,
+  /** `verify`: the token would be refused. */
+  invalidToken: 4,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

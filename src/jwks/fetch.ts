@@ -20,8 +20,24 @@ export const REFETCH: Required<FetchOptions> = { deadlineMs: 5_000, attemptTimeo
 const BACKOFF_MS = [250, 1000, 2000];
 const MAX_BYTES = 1024 * 1024;
 
+/** A fetched and validated JWKS, with what the disk cache and `doctor` need from the answer. */
+export interface FetchedJwks {
+  jwks: ValidatedJwks;
+  /** The document exactly as served, for the disk cache. */
+  text: string;
+  /** The answer's cache headers, when it had them. */
+  cacheControl?: string;
+  expires?: string;
+  age?: string;
+}
+
 /** Fetches, parses and validates a JWKS, or throws a JwksError naming the URL and cause. */
 export async function fetchJwks(url: string, options: FetchOptions = {}): Promise<ValidatedJwks> {
+  return (await fetchJwksDocument(url, options)).jwks;
+}
+
+/** Like fetchJwks, also returning the document's text and cache headers. */
+export async function fetchJwksDocument(url: string, options: FetchOptions = {}): Promise<FetchedJwks> {
   const { deadlineMs, attemptTimeoutMs, attempts } = { ...STARTUP_FETCH, ...options };
   const deadline = Date.now() + deadlineMs;
   const proxy = proxyFor(url);
@@ -31,7 +47,10 @@ export async function fetchJwks(url: string, options: FetchOptions = {}): Promis
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     const outcome = await attemptFetch(url, Math.min(attemptTimeoutMs, remaining));
-    if (outcome.kind === 'ok') return validateJwks(outcome.doc, url);
+    if (outcome.kind === 'ok') {
+      const { doc, text, headers } = outcome;
+      return { jwks: validateJwks(doc, url), text, ...headers };
+    }
     lastCause = outcome.cause;
     if (!outcome.retry) throw new JwksError(url, `${outcome.cause}${via}`, outcome.hint);
     const pause = BACKOFF_MS[attempt - 1] ?? 2000;
@@ -47,7 +66,7 @@ export async function fetchJwks(url: string, options: FetchOptions = {}): Promis
 }
 
 type Outcome =
-  | { kind: 'ok'; doc: unknown }
+  | { kind: 'ok'; doc: unknown; text: string; headers: Pick<FetchedJwks, 'cacheControl' | 'expires' | 'age'> }
   | { kind: 'fail'; cause: string; retry: boolean; hint?: string };
 
 async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
@@ -83,8 +102,15 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
     return { kind: 'fail', cause: 'HTTP 404 (no such user pool at this endpoint)', retry: false, hint: 'check --user-pool-id, --region and --endpoint' };
   }
   if (status !== 200) return { kind: 'fail', cause: `HTTP ${status}`, retry: false };
+  const text = String(response.data);
+  const header = (name: string) => {
+    const value = response.headers[name];
+    return value === undefined || value === null ? undefined : String(value);
+  };
+  const headers = { cacheControl: header('cache-control'), expires: header('expires'), age: header('age') };
+  for (const key of Object.keys(headers) as (keyof typeof headers)[]) if (headers[key] === undefined) delete headers[key];
   try {
-    return { kind: 'ok', doc: JSON.parse(String(response.data)) };
+    return { kind: 'ok', doc: JSON.parse(text), text, headers };
   } catch {
     return { kind: 'fail', cause: 'the answer is not valid JSON', retry: false, hint: 'is the endpoint a Cognito endpoint?' };
   }
