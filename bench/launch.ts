@@ -1,0 +1,152 @@
+/**
+ * One server launch, timed from spawn to the first right GraphQL answer, and
+ * what /proc says about the process tree it started.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { cleanEnv, ROOT } from '../test/helpers/cli';
+import { freePort } from '../test/helpers/net';
+
+export interface Launched {
+  port: number;
+  child: ChildProcess;
+  /** Spawn to the first right answer, in milliseconds. */
+  startupMs: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface Probe {
+  payload: string;
+  token: string;
+  /** True when the answer is the right one (the server is up and verifies tokens). */
+  isRight(status: number, body: string): boolean;
+}
+
+const POLL_MS = 5;
+
+/** Spawns `node <argv> --port P --host 127.0.0.1` and polls with `probe` until it answers right. */
+export async function launch(argv: readonly string[], probe: Probe, timeoutMs: number): Promise<Launched> {
+  const port = await freePort();
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [...argv, '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  // Last resort if the bench dies without cleaning up: no server outlives it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    if (gone) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await post(port, probe.payload, probe.token).catch(() => null);
+    if (answer && probe.isRight(answer.status, answer.body)) break;
+    if (gone || Date.now() > deadline) {
+      await stop();
+      throw new Error(`${gone ? 'server exited before answering' : `no right answer within ${timeoutMs} ms`}: node ${argv.join(' ')}\n${out.slice(-3000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return { port, child, startupMs, output: () => out, stop };
+}
+
+/** One POST /graphql on a fresh connection. */
+export function post(port: number, payload: string, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/* --------------------------------------------------------------------- /proc */
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** The fields after the command name in /proc/<pid>/stat (field 3, state, is index 0). */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** `pid` and every process below it. */
+export function processTree(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ppid = Number(statFields(Number(entry))?.[1]);
+    if (Number.isFinite(ppid)) parentOf.set(Number(entry), ppid);
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parentOf) if (parent === tree[i]) tree.push(child);
+  }
+  return tree;
+}
+
+/** Resident memory of the whole tree, in MiB. */
+export function treeRssMiB(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      kb += Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return kb / 1024;
+}
+
+/** CPU time (user + system) of the whole tree, in microseconds. */
+export function treeCpuUs(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    const fields = statFields(p);
+    // utime is field 14, stime 15.
+    if (fields) ticks += Number(fields[14 - 3]) + Number(fields[15 - 3]);
+  }
+  return ticks * (1e6 / CLK_TCK);
+}
