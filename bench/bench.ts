@@ -105,6 +105,7 @@ interface Variant {
   name: string;
   argv: () => string[];
   startupMs: number[];
+  startupCpuMs: number[];
 }
 
 interface Side {
@@ -169,15 +170,16 @@ async function main(): Promise<number> {
       '--disable-query-log',
     ],
     startupMs: [],
+    startupCpuMs: [],
   };
   const bArgv = (cacheArgs: string[]) => [
     BIN, 'run', '--user-pool-id', POOL_ID, '--endpoint', fixture.endpoint, '--authenticated-role', 'app_user', ...cacheArgs,
     '--', '-c', db.url, '--default-role', 'app_anonymous', '--disable-query-log',
   ];
   // Cold: nothing cached on disk; warm: a cache an earlier launch wrote; offline: that cache, no fetch at all.
-  const bCold: Variant = { name: has.cacheDir ? 'B cold' : 'B', argv: () => bArgv(has.cacheDir ? ['--cache-dir', freshDir()] : []), startupMs: [] };
-  const bWarm: Variant | null = has.cacheDir ? { name: 'B warm', argv: () => bArgv(['--cache-dir', warmDir]), startupMs: [] } : null;
-  const bOffline: Variant | null = has.cacheDir && has.offline ? { name: 'B offline', argv: () => bArgv(['--cache-dir', warmDir, '--offline']), startupMs: [] } : null;
+  const bCold: Variant = { name: has.cacheDir ? 'B cold' : 'B', argv: () => bArgv(has.cacheDir ? ['--cache-dir', freshDir()] : []), startupMs: [], startupCpuMs: [] };
+  const bWarm: Variant | null = has.cacheDir ? { name: 'B warm', argv: () => bArgv(['--cache-dir', warmDir]), startupMs: [], startupCpuMs: [] } : null;
+  const bOffline: Variant | null = has.cacheDir && has.offline ? { name: 'B offline', argv: () => bArgv(['--cache-dir', warmDir, '--offline']), startupMs: [], startupCpuMs: [] } : null;
 
   console.log(`# PostgreSQL ${version}, database ${db.name}; JWKS fixture ${fixture.endpoint}, pool ${POOL_ID}, one key`);
   console.log(has.cacheDir ? '# run has --cache-dir: start-up measured with a cold and a warm JWKS cache' : '# run has no --cache-dir in this build: start-up measured cold only (every launch fetches the JWKS)');
@@ -215,6 +217,7 @@ async function main(): Promise<number> {
     for (const side of order) {
       const server = await start(side.variant);
       side.variant.startupMs.push(server.startupMs);
+      side.variant.startupCpuMs.push(server.startupCpuMs);
       const pid = server.child.pid!;
       await load(server.port, QUERY, tokens, isRight, CONCURRENCY, WARMUP_SECONDS);
       const cpuBefore = treeCpuUs(pid);
@@ -238,6 +241,7 @@ async function main(): Promise<number> {
       for (const variant of (round + i) % 2 === 1 ? startupOnly : [...startupOnly].reverse()) {
         const server = await start(variant);
         variant.startupMs.push(server.startupMs);
+        variant.startupCpuMs.push(server.startupCpuMs);
         await server.stop();
         timed.push(`${variant.name} ${fmt(server.startupMs)} ms`);
       }
@@ -294,20 +298,16 @@ async function main(): Promise<number> {
   const rows: string[][] = [];
   const row = (figure: string, av: string, bv: string, r: string, target: string, ok?: (r: number) => boolean) =>
     rows.push([figure, av, bv, r, target ? `${target}${ok ? `: ${verdict(r, ok)}` : ''}` : '']);
-  const aStart = median(a.startupMs);
-  const startupTarget = (r: number) => r <= 1.1;
-  for (const variant of [bWarm, bOffline].filter((v): v is Variant => v !== null)) {
-    const label = variant === bWarm ? 'warm JWKS cache' : 'warm cache, --offline';
-    row(`start-up to first answer, ${label} (ms)`, spread(a.startupMs), spread(variant.startupMs), ratio(median(variant.startupMs), aStart), 'B/A ≤ 1.10', startupTarget);
+  // The target is for a warm cache; without a disk cache in this build, every launch is cold and is held to it.
+  const startupVariants: [Variant, string, boolean][] = [
+    ...(bWarm ? [[bWarm, 'warm JWKS cache', true] as [Variant, string, boolean]] : []),
+    ...(bOffline ? [[bOffline, 'warm cache, --offline', true] as [Variant, string, boolean]] : []),
+    [bCold, has.cacheDir ? 'cold JWKS cache' : 'JWKS fetched, no disk cache', !has.cacheDir],
+  ];
+  for (const [variant, label, targeted] of startupVariants) {
+    row(`start-up to first answer, ${label} (ms)`, spread(a.startupMs), spread(variant.startupMs), ratio(median(variant.startupMs), median(a.startupMs)), targeted ? 'B/A ≤ 1.10' : '', targeted ? (r) => r <= 1.1 : undefined);
+    row(`  CPU time used by then (ms)`, spread(a.startupCpuMs), spread(variant.startupCpuMs), ratio(median(variant.startupCpuMs), median(a.startupCpuMs)), '');
   }
-  row(
-    `start-up to first answer, ${has.cacheDir ? 'cold JWKS cache' : 'JWKS fetched (no disk cache)'} (ms)`,
-    spread(a.startupMs),
-    spread(bCold.startupMs),
-    ratio(median(bCold.startupMs), aStart),
-    has.cacheDir ? '' : 'B/A ≤ 1.10 (warm)',
-    has.cacheDir ? undefined : startupTarget,
-  );
   row(
     `requests/s, \`{ currentSub }\`, ${CONCURRENCY} connections`,
     spread(m(sa, (r) => r.rps)),
