@@ -3,7 +3,19 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 
-export type JwksMode = 'ok' | 'status-500' | 'hang' | 'drip' | 'huge' | 'cut-off' | 'invalid-json' | 'empty' | 'not-found' | 'redirect';
+export type JwksMode =
+  | 'ok'
+  | 'status-500'
+  | 'hang'
+  | 'drip'
+  | 'huge'
+  | 'cut-off'
+  | 'invalid-json'
+  | 'html'
+  | 'no-rsa'
+  | 'empty'
+  | 'not-found'
+  | 'redirect';
 
 interface FixtureKey {
   kid: string;
@@ -108,6 +120,15 @@ export class JwksFixture {
       case 'invalid-json':
         res.setHeader('content-type', 'application/json');
         res.end('{"keys": [ this is not json');
+        return;
+      case 'html':
+        // What a captive portal or a misrouted proxy answers with.
+        res.setHeader('content-type', 'text/html');
+        res.end('<!doctype html><html><body><h1>Sign in to the network</h1></body></html>');
+        return;
+      case 'no-rsa':
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ keys: [{ kty: 'EC', kid: 'ec-key', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', use: 'sig' }] }));
         return;
       case 'empty':
         res.setHeader('content-type', 'application/json');
