@@ -5,6 +5,7 @@ import { argsCommand } from './commands/args';
 import { keysCommand } from './commands/keys';
 import { pemCommand } from './commands/pem';
 import { runCommand } from './commands/run';
+import { verifyCommand } from './commands/verify';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -18,7 +19,10 @@ export function buildProgram(): Command {
     .version(version)
     .exitOverride()
     .configureOutput(OUTPUT)
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .hook('preAction', (_program, command) => {
+      if (command.opts().quiet === true) log.setQuiet(true);
+    });
   program.addHelpText(
     'after',
     `
@@ -31,11 +35,13 @@ Examples:
   $ postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 -- -c postgres:///app
   $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
   $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
+  $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 "$TOKEN"
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
-3 JWKS unavailable or invalid; \`run\` exits with PostGraphile's own code.`,
+3 JWKS unavailable or invalid (and no usable cached copy), 4 token refused
+(verify); \`run\` exits with PostGraphile's own code.`,
   );
-  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand()]) {
+  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }
