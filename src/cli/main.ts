@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../errors';
 import * as log from '../log';
 import { argsCommand } from './commands/args';
+import { doctorCommand } from './commands/doctor';
 import { keysCommand } from './commands/keys';
 import { pemCommand } from './commands/pem';
 import { runCommand } from './commands/run';
@@ -36,12 +37,14 @@ Examples:
   $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
   $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
   $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 "$TOKEN"
+  $ postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app --default-role app_anonymous
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid (and no usable cached copy), 4 token refused
-(verify); \`run\` exits with PostGraphile's own code.`,
+(verify); \`doctor\` exits 1 when a check fails; \`run\` exits with
+PostGraphile's own code.`,
   );
-  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand()]) {
+  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }

@@ -31,6 +31,8 @@ export class JwksFixture {
   readonly keys = new Map<string, FixtureKey>();
   served: string[] = [];
   mode: JwksMode = 'ok';
+  /** Extra headers on a good answer, such as Cache-Control. */
+  headers: Record<string, string> = {};
   requests = 0;
   /** When the last JWKS request arrived (ms since epoch). */
   lastRequestAt = 0;
@@ -136,6 +138,7 @@ export class JwksFixture {
         return;
       default:
         res.setHeader('content-type', 'application/json');
+        for (const [name, value] of Object.entries(this.headers)) res.setHeader(name, value);
         res.end(JSON.stringify({ keys: this.served.map((kid) => this.keys.get(kid)!.jwk) }));
     }
   }
