@@ -8,6 +8,8 @@
 export const ExitCode = {
   ok: 0,
   unexpected: 1,
+  /** `doctor`: at least one check failed. */
+  checkFailed: 1,
   usage: 2,
   jwks: 3,
   /** `verify`: the token would be refused. */

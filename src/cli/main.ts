@@ -2,9 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../errors';
 import * as log from '../log';
 import { argsCommand } from './commands/args';
+import { doctorCommand } from './commands/doctor';
 import { keysCommand } from './commands/keys';
 import { pemCommand } from './commands/pem';
 import { runCommand } from './commands/run';
+import { verifyCommand } from './commands/verify';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -18,7 +20,10 @@ export function buildProgram(): Command {
     .version(version)
     .exitOverride()
     .configureOutput(OUTPUT)
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .hook('preAction', (_program, command) => {
+      if (command.opts().quiet === true) log.setQuiet(true);
+    });
   program.addHelpText(
     'after',
     `
@@ -31,11 +36,15 @@ Examples:
   $ postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 -- -c postgres:///app
   $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
   $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
+  $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 "$TOKEN"
+  $ postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app --default-role app_anonymous
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
-3 JWKS unavailable or invalid; \`run\` exits with PostGraphile's own code.`,
+3 JWKS unavailable or invalid (and no usable cached copy), 4 token refused
+(verify); \`doctor\` exits 1 when a check fails; \`run\` exits with
+PostGraphile's own code.`,
   );
-  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand()]) {
+  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }

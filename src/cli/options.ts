@@ -16,9 +16,12 @@ const SETTING_HELP: Record<SettingKey, { value: string; text: string }> = {
   authenticatedRole: { value: 'role', text: 'role for a valid token without a usable role claim (default: PostGraphile --default-role)' },
   clockTolerance: { value: 'seconds', text: `leeway for exp and nbf (default: ${DEFAULT_CLOCK_TOLERANCE})` },
   kid: { value: 'kid', text: 'key whose PEM goes into --jwt-secret (default: the first key)' },
+  cacheDir: { value: 'dir', text: 'JWKS cache on disk, used when the JWKS cannot be fetched (default: $XDG_CACHE_HOME/postgraphile-cognito, else ~/.cache/postgraphile-cognito)' },
+  offline: { value: '', text: 'use the cached JWKS only, without touching the network' },
 };
 
-const POOL_SETTINGS: readonly SettingKey[] = ['userPoolId', 'region', 'endpoint'];
+/** The settings that find the keys: every command that fetches them takes these. */
+const POOL_SETTINGS: readonly SettingKey[] = ['userPoolId', 'region', 'endpoint', 'cacheDir', 'offline'];
 
 /** Adds the configuration flags; each says its environment variables and rc key. */
 export function addConfigOptions(command: Command, group: Group): Command {
@@ -26,9 +29,11 @@ export function addConfigOptions(command: Command, group: Group): Command {
   for (const key of group === 'all' ? SETTING_KEYS : POOL_SETTINGS) {
     const { value, text } = SETTING_HELP[key];
     const sources = [...ENV_NAMES[key].map((name) => `env ${name}`), `rc cognito.${key}`].join(', ');
-    command.option(`${FLAG_NAMES[key]} <${value}>`, `${text} [${sources}]`);
+    // A switch (--offline) takes no value.
+    command.option(value ? `${FLAG_NAMES[key]} <${value}>` : FLAG_NAMES[key], `${text} [${sources}]`);
   }
-  return command;
+  // Read by the program's preAction hook (main.ts), before any command says anything.
+  return command.option('--quiet', 'print errors only: no progress lines or warnings from postgraphile-cognito');
 }
 
 /** Commander's parsed options, as raw settings for resolveConfig. */
@@ -37,6 +42,7 @@ export function settingsFromOptions(opts: Record<string, unknown>): RawSettings 
   for (const key of SETTING_KEYS) {
     const value = opts[key];
     if (typeof value === 'string') settings[key] = value;
+    else if (value === true) settings[key] = 'true';
   }
   return settings as RawSettings;
 }
@@ -53,9 +59,10 @@ export function postgraphileArgsAfterDash(command: Command, operands: readonly s
   const afterDash = dash >= 0 ? raw.slice(dash + 1) : [];
   const stray = operands.slice(0, operands.length - afterDash.length);
   if (stray.length > 0) {
+    const names = (command.parent?.commands ?? [command]).map((c) => c.name());
     throw new UsageError(
       `unknown command or argument "${stray[0]}"`,
-      "the commands are run, args, keys and pem; PostGraphile's own arguments go after --, e.g. postgraphile-cognito run -- -c postgres:///app",
+      `the commands are ${names.join(', ')}; PostGraphile's own arguments go after --, e.g. postgraphile-cognito run -- -c postgres:///app`,
     );
   }
   return [...afterDash];

@@ -1,5 +1,5 @@
 import { CognitoConfig, loadRcFile, RawSettings, RcFile, resolveConfig } from '../config';
-import { fetchJwks, ValidatedJwks } from '../jwks';
+import { KeySource, loadKeys, ValidatedJwks } from '../jwks';
 import * as log from '../log';
 import { PLUGIN_PATH } from '../plugin/path';
 import { buildPostGraphileArgs } from '../postgraphile';
@@ -10,20 +10,24 @@ export interface Prepared {
   warnings: string[];
   rc: RcFile | null;
   jwks: ValidatedJwks;
+  /** When loading the keys began: the key cache's refetch window counts from here. */
   fetchedAt: number;
+  source: KeySource;
 }
 
-/** Configuration -> JWKS: the stages every command starts with. */
+/** Configuration -> JWKS (network, else the disk cache): the stages every command starts with. */
 export async function prepare(flags: RawSettings): Promise<Prepared> {
   const rc = loadRcFile(process.cwd());
   const { config, warnings } = resolveConfig({ flags, env: process.env, rc });
   const quiet = isPostGraphileWorker();
-  for (const warning of warnings) if (warning.about === 'pool' && !quiet) log.warn(warning.text);
-  const fetchedAt = Date.now();
-  const jwks = await fetchJwks(config.jwksUrl);
-  if (!quiet) for (const skipped of jwks.skipped) log.warn(`skipped JWKS ${skipped}`);
+  const warn = (text: string) => {
+    if (!quiet) log.warn(text);
+  };
+  for (const warning of warnings) if (warning.about === 'pool') warn(warning.text);
+  const { jwks, source, startedAt } = await loadKeys(config, warn);
+  for (const skipped of jwks.skipped) warn(`skipped JWKS ${skipped}`);
   const verification = warnings.filter((w) => w.about === 'verification').map((w) => w.text);
-  return { config, warnings: verification, rc, jwks, fetchedAt };
+  return { config, warnings: verification, rc, jwks, fetchedAt: startedAt, source };
 }
 
 /**

@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import { FLAG_NAMES, RcFile, Sourced, mergeSources } from './sources';
 import { CognitoConfig, RawSettings, SettingKey, TOKEN_USES, TokenUse } from './types';
@@ -129,6 +131,8 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (ke
     }
   }
   const kid = s.kid ? asString(s.kid, 'kid').trim() || null : null;
+  const cacheDir = s.cacheDir ? path.resolve(asString(s.cacheDir, 'cacheDir').trim()) : defaultCacheDir(env);
+  const offline = s.offline ? asBoolean(s.offline) : false;
 
   if (clientIds.length === 0) {
     warnings.push({
@@ -156,8 +160,27 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (ke
     allowedRoles: Object.freeze(allowedRoles),
     authenticatedRole,
     ...poolUrls(endpoint, userPoolId),
+    cacheDir,
+    offline,
   };
   return { config: Object.freeze(config), warnings };
+}
+
+/** `$XDG_CACHE_HOME/postgraphile-cognito`, else `~/.cache/postgraphile-cognito`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_CACHE_HOME;
+  // The XDG spec says to ignore a relative path.
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.cache');
+  return path.join(base, 'postgraphile-cognito');
+}
+
+function asBoolean(setting: Sourced<unknown>): boolean {
+  const { value } = setting;
+  if (typeof value === 'boolean') return value;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off'].includes(text)) return false;
+  throw new ConfigError(`${setting.origin.label} must be true or false, not ${typeof value === 'string' ? `"${value}"` : describe(value)}`, 'use true or false (1 and 0 work too)');
 }
 
 function parseEndpoint(raw: string, where: string): string {

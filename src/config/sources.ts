@@ -26,6 +26,8 @@ export const FLAG_NAMES: Record<SettingKey, string> = {
   clockTolerance: '--clock-tolerance',
   allowedRoles: '--allowed-roles',
   authenticatedRole: '--authenticated-role',
+  cacheDir: '--cache-dir',
+  offline: '--offline',
 };
 
 /**
@@ -57,6 +59,8 @@ export const ENV_NAMES: Record<SettingKey, readonly string[]> = {
   clockTolerance: ['COGNITO_CLOCK_TOLERANCE'],
   allowedRoles: ['COGNITO_ALLOWED_ROLES'],
   authenticatedRole: ['COGNITO_AUTHENTICATED_ROLE'],
+  cacheDir: ['POSTGRAPHILE_COGNITO_CACHE_DIR'],
+  offline: ['POSTGRAPHILE_COGNITO_OFFLINE'],
 };
 
 export interface RcFile {
@@ -124,7 +128,7 @@ export function mergeSources(
   const rcName = rc ? path.basename(rc.filepath) : '';
   for (const key of SETTING_KEYS) {
     const flag = flags[key];
-    if (flag !== undefined && flag !== '') {
+    if (flag !== undefined && flag !== '' && flag !== false) {
       merged[key] = { value: flag, origin: { kind: 'flag', label: flagLabel(key) } };
       continue;
     }

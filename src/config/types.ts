@@ -23,6 +23,10 @@ export interface CognitoConfig {
   readonly authenticatedRole: string | null;
   readonly issuer: string;
   readonly jwksUrl: string;
+  /** Folder of the JWKS cache on disk (absolute). */
+  readonly cacheDir: string;
+  /** Use the cached JWKS only; never touch the network. */
+  readonly offline: boolean;
 }
 
 /** One setting as the user wrote it, before validation. */
@@ -37,6 +41,8 @@ export interface RawSettings {
   clockTolerance?: string | number;
   allowedRoles?: string | readonly string[];
   authenticatedRole?: string;
+  cacheDir?: string;
+  offline?: string | boolean;
 }
 export type SettingKey = keyof RawSettings;
 
@@ -51,4 +57,6 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   'authenticatedRole',
   'clockTolerance',
   'kid',
+  'cacheDir',
+  'offline',
 ];

@@ -1,5 +1,4 @@
 import { KeyObject } from 'node:crypto';
-import { fetchJwks, REFETCH } from './fetch';
 import { UsableKey, ValidatedJwks } from './validate';
 
 export type JwksLoader = () => Promise<ValidatedJwks>;
@@ -36,10 +35,6 @@ export class KeyCache {
   ) {
     this.minInterval = options.minRefetchIntervalMs ?? MIN_REFETCH_INTERVAL_MS;
     this.now = options.now ?? Date.now;
-  }
-
-  static forUrl(url: string, options?: KeyCacheOptions): KeyCache {
-    return new KeyCache(() => fetchJwks(url, REFETCH), options);
   }
 
   /** Seeds the cache with keys fetched at start-up; counts as a fetch for the window. */

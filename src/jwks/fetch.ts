@@ -102,6 +102,9 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
   try {
     return { kind: 'ok', doc: JSON.parse(text), text, headers };
   } catch {
+    if (/html/i.test(header('content-type') ?? '') || /^\s*</.test(text)) {
+      return { kind: 'fail', cause: 'the answer is an HTML page, not a JWKS', retry: false, hint: 'a proxy or captive portal may be answering; check --endpoint and HTTPS_PROXY' };
+    }
     return { kind: 'fail', cause: 'the answer is not valid JSON', retry: false, hint: 'is the endpoint a Cognito endpoint?' };
   }
 }

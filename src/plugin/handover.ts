@@ -1,5 +1,5 @@
 import { CognitoConfig } from '../config';
-import { ValidatedJwks } from '../jwks';
+import { KeySource, ValidatedJwks } from '../jwks';
 
 /**
  * `run` fetches the JWKS before PostGraphile loads the plugin and leaves the
@@ -12,6 +12,7 @@ export interface Handover {
   config: CognitoConfig;
   jwks: ValidatedJwks;
   fetchedAt: number;
+  source: KeySource;
 }
 
 const KEY = Symbol.for('postgraphile-cognito.handover');

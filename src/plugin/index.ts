@@ -10,16 +10,18 @@ import {
   resolveConfig,
 } from '../config';
 import { messageOf, PostgraphileCognitoError } from '../errors';
-import { fetchJwks, KeyCache, ValidatedJwks } from '../jwks';
+import { describeStartup, KeyCache, loadKeys, refetchLoader, ValidatedJwks } from '../jwks';
 import * as log from '../log';
-import { claimsToSettings, decideRole } from './claims';
+import { checkToken } from './check';
 import { takeHandover } from './handover';
-import { CognitoVerifier, TokenRejectedError } from './verify';
+import { CognitoVerifier, describeToken, TokenRejectedError } from './verify';
 
 export { claimsToSettings, settingNameForClaim, settingValue, decideRole, claimAtPath } from './claims';
 export type { Claims, RoleDecision } from './claims';
-export { CognitoVerifier, TokenRejectedError, MAX_TOKEN_LENGTH } from './verify';
+export { CognitoVerifier, TokenRejectedError, MAX_TOKEN_LENGTH, describeToken } from './verify';
 export type { RejectionCode } from './verify';
+export { checkToken } from './check';
+export type { Verdict } from './check';
 
 /* The slice of PostGraphile's types this plugin touches (v4 ships them loosely). */
 type PgSettings = Record<string, unknown> | null | undefined;
@@ -68,17 +70,19 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     if (state) return state;
     const resolved: PluginSource = typeof source === 'function' ? source() : source ?? fromEnvironment();
     for (const warning of resolved.warnings ?? []) log.warn(warning.text);
-    const cache = KeyCache.forUrl(resolved.config.jwksUrl, {
+    const { config } = resolved;
+    const cache = new KeyCache(refetchLoader(config, log.warn), {
       onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`),
     });
     if (resolved.jwks) {
       cache.prime(resolved.jwks, resolved.fetchedAt);
     } else {
       // Requests that arrive meanwhile wait for this load (refresh joins it).
-      cache.load(() => fetchJwks(resolved.config.jwksUrl)).then(
-        (jwks) => {
+      const loading = loadKeys(config, log.warn);
+      cache.load(async () => (await loading).jwks).then(
+        async (jwks) => {
           for (const skipped of jwks.skipped) log.warn(`skipped JWKS ${skipped}`);
-          log.info(`loaded ${jwks.keys.length} key(s) [${jwks.keys.map((k) => k.jwk.kid).join(', ')}] from ${resolved.config.jwksUrl}`);
+          log.info(describeStartup(config, await loading));
         },
         (error: unknown) => {
           const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
@@ -153,20 +157,17 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
         const token = options.jwtToken;
         if (!token) return withContext(options, callback);
         const { config, verifier } = initOrExit();
-        let claims;
-        let role;
+        let verdict;
         try {
-          claims = await verifier.verify(token);
-          const decision = decideRole(claims, config.roleClaim, config.allowedRoles);
-          if (decision.kind === 'refuse') throw new TokenRejectedError('role', decision.reason);
-          role = decision.kind === 'role' ? decision.role : config.authenticatedRole;
+          verdict = await checkToken(config, verifier, token);
         } catch (error) {
-          if (error instanceof TokenRejectedError) log.info(`refused a token (${error.statusCode}): ${error.reason}`);
+          if (error instanceof TokenRejectedError) log.info(`refused a token (${error.statusCode}, ${describeToken(token)}): ${error.reason}`);
           throw error;
         }
+        const { claims, role, settings } = verdict;
         const pgSettings = {
           ...(options.pgSettings ?? {}),
-          ...claimsToSettings(claims),
+          ...settings,
           ...(role ? { role } : {}),
         };
         return withContext({ ...options, jwtToken: undefined, pgSettings }, (context) =>

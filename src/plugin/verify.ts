@@ -106,6 +106,25 @@ export class CognitoVerifier {
   }
 }
 
+/**
+ * "kid abc, sub 1234-…" for a log line about a token that may be forged: the
+ * token itself is never logged, and these two values only when they look like
+ * ids (no control characters or log injection).
+ */
+export function describeToken(token: string): string {
+  let kid: unknown;
+  let sub: unknown;
+  try {
+    const decoded = jwt.decode(token, { complete: true });
+    kid = decoded?.header.kid;
+    sub = typeof decoded?.payload === 'object' ? decoded.payload.sub : undefined;
+  } catch {
+    /* not a JWT: both unknown */
+  }
+  const show = (value: unknown) => (typeof value === 'string' && /^[A-Za-z0-9._:@+=/-]{1,128}$/.test(value) ? value : value === undefined ? 'none' : '(not shown)');
+  return `kid ${show(kid)}, sub ${show(sub)}`;
+}
+
 /** The registered claims must have their JWT types, as aws-jwt-verify's assertJwtPayload demands. */
 function checkClaimTypes(payload: jwt.JwtPayload): void {
   const bad = (claim: string) => new TokenRejectedError('claim_types', `the ${claim} claim has the wrong type`);

@@ -69,6 +69,8 @@ export function pluginFlags(config: CognitoConfig): string[] {
     pluginFlagName('tokenUse'), config.tokenUse,
     pluginFlagName('roleClaim'), config.roleClaim.join(','),
     pluginFlagName('clockTolerance'), String(config.clockTolerance),
+    pluginFlagName('cacheDir'), config.cacheDir,
+    pluginFlagName('offline'), String(config.offline),
   ];
   if (config.clientIds.length > 0) flags.push(pluginFlagName('clientId'), config.clientIds.join(','));
   if (config.allowedRoles.length > 0) flags.push(pluginFlagName('allowedRoles'), config.allowedRoles.join(','));

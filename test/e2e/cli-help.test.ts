@@ -11,11 +11,12 @@ const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 
 
 describe('help and version', () => {
   const cases: { args: string[]; mentions: RegExp[] }[] = [
-    { args: ['--help'], mentions: [/Usage: postgraphile-cognito/, /\brun\b/, /\bargs\b/, /\bkeys\b/, /\bpem\b/, /Exit codes/] },
-    { args: ['run', '--help'], mentions: [/Usage: postgraphile-cognito run/, /--user-pool-id/, /--client-id/, /--token-use/] },
+    { args: ['--help'], mentions: [/Usage: postgraphile-cognito/, /\brun\b/, /\bargs\b/, /\bkeys\b/, /\bpem\b/, /\bverify\b/, /Exit codes/, /4 token refused/] },
+    { args: ['run', '--help'], mentions: [/Usage: postgraphile-cognito run/, /--user-pool-id/, /--client-id/, /--token-use/, /--cache-dir/, /--offline/, /--quiet/] },
     { args: ['args', '--help'], mentions: [/Usage: postgraphile-cognito args/, /--json/, /--user-pool-id/] },
     { args: ['keys', '--help'], mentions: [/Usage: postgraphile-cognito keys/, /--json/, /--endpoint/] },
     { args: ['pem', '--help'], mentions: [/Usage: postgraphile-cognito pem/, /--kid/, /--for-token/, /--all/, /--out/] },
+    { args: ['verify', '--help'], mentions: [/Usage: postgraphile-cognito verify/, /--json/, /unknown_kid/, /0 valid, 4 refused/] },
   ];
 
   for (const { args, mentions } of cases) {

@@ -221,8 +221,9 @@ describe('the plugin under run, with a two-key JWKS', () => {
 
   test('the server log names refusal reasons but never token content', () => {
     const out = server.output();
-    assert.match(out, /refused a token \(403\): invalid signature/);
-    assert.match(out, /refused a token \(401\): token expired/);
+    // With the kid and sub, which say whose token it was without showing it.
+    assert.match(out, /refused a token \(403, kid [\w-]+, sub [\w-]+\): invalid signature/);
+    assert.match(out, /refused a token \(401, kid [\w-]+, sub [\w-]+\): token expired/);
     assert.ok(!out.includes('eyJ'), 'a JWT segment in the log');
   });
 });

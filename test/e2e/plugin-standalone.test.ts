@@ -122,7 +122,11 @@ describe('the plugin loaded by postgraphile --plugins', () => {
       // No group and no --authenticated-role: PostGraphile's --default-role.
       assert.equal(w.role, 'app_user');
       assert.match(server.output(), /no allowed roles configured/);
-      assert.match(server.output(), /loaded 1 key\(s\)/);
+      // The one start-up line: pool, issuer, token use, client check, kids, cache.
+      assert.match(
+        server.output(),
+        /user pool local_\w+ \(issuer http:\/\/127\.0\.0\.1:\d+\/local_\w+\): ID tokens, app client check on \(1 client\), kids \[CognitoLocal\] fetched \(cache not used\)/,
+      );
       // tokenUse id: access tokens are refused.
       const refused = await server.graphql(WHOAMI, dave.accessToken);
       assert.equal(refused.status, 403);

@@ -1,17 +1,34 @@
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'postgraphile-cognito.js');
 
+let cacheHome: string | null = null;
+
+/**
+ * A JWKS cache folder for this test file alone, so no test reads a copy
+ * another file cached, nor the user's own ~/.cache.
+ */
+export function testCacheHome(): string {
+  if (!cacheHome) {
+    cacheHome = fs.mkdtempSync(path.join(process.env.TEST_TMP ?? os.tmpdir(), 'cache-'));
+    const dir = cacheHome;
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return cacheHome;
+}
+
 /** The environment minus anything that would leak configuration into a test. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(COGNITO_|AWS_|JWT_SECRET$|DATABASE_URL$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$|all_proxy$|NODE_OPTIONS$)/.test(key)) continue;
+    if (/^(COGNITO_|AWS_|POSTGRAPHILE_COGNITO_|XDG_CACHE_HOME$|JWT_SECRET$|DATABASE_URL$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$|all_proxy$|NODE_OPTIONS$)/.test(key)) continue;
     env[key] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, XDG_CACHE_HOME: testCacheHome(), ...extra };
 }
 
 export interface CliResult {

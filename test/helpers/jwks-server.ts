@@ -3,7 +3,19 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 
-export type JwksMode = 'ok' | 'status-500' | 'hang' | 'drip' | 'huge' | 'cut-off' | 'invalid-json' | 'empty' | 'not-found' | 'redirect';
+export type JwksMode =
+  | 'ok'
+  | 'status-500'
+  | 'hang'
+  | 'drip'
+  | 'huge'
+  | 'cut-off'
+  | 'invalid-json'
+  | 'html'
+  | 'no-rsa'
+  | 'empty'
+  | 'not-found'
+  | 'redirect';
 
 interface FixtureKey {
   kid: string;
@@ -19,6 +31,8 @@ export class JwksFixture {
   readonly keys = new Map<string, FixtureKey>();
   served: string[] = [];
   mode: JwksMode = 'ok';
+  /** Extra headers on a good answer, such as Cache-Control. */
+  headers: Record<string, string> = {};
   requests = 0;
   /** When the last JWKS request arrived (ms since epoch). */
   lastRequestAt = 0;
@@ -109,12 +123,22 @@ export class JwksFixture {
         res.setHeader('content-type', 'application/json');
         res.end('{"keys": [ this is not json');
         return;
+      case 'html':
+        // What a captive portal or a misrouted proxy answers with.
+        res.setHeader('content-type', 'text/html');
+        res.end('<!doctype html><html><body><h1>Sign in to the network</h1></body></html>');
+        return;
+      case 'no-rsa':
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ keys: [{ kty: 'EC', kid: 'ec-key', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', use: 'sig' }] }));
+        return;
       case 'empty':
         res.setHeader('content-type', 'application/json');
         res.end('{"keys": []}');
         return;
       default:
         res.setHeader('content-type', 'application/json');
+        for (const [name, value] of Object.entries(this.headers)) res.setHeader(name, value);
         res.end(JSON.stringify({ keys: this.served.map((kid) => this.keys.get(kid)!.jwk) }));
     }
   }

@@ -168,6 +168,8 @@ describe('buildPostGraphileArgs: JWT flags', () => {
       allowedRoles: 'app_user,app_admin',
       authenticatedRole: 'app_user',
       clockTolerance: '12',
+      cacheDir: '/srv/jwks-cache',
+      offline: 'true',
     });
     const flags = pluginFlags(config);
     assert.deepEqual(flags, [
@@ -176,6 +178,8 @@ describe('buildPostGraphileArgs: JWT flags', () => {
       '--cognito-token-use', 'any',
       '--cognito-role-claim', 'custom:role',
       '--cognito-clock-tolerance', '12',
+      '--cognito-cache-dir', '/srv/jwks-cache',
+      '--cognito-offline', 'true',
       '--cognito-client-id', 'a1,b2',
       '--cognito-allowed-roles', 'app_user,app_admin',
       '--cognito-authenticated-role', 'app_user',
@@ -200,6 +204,7 @@ describe('buildPostGraphileArgs: JWT flags', () => {
     assert.equal(value('--cognito-token-use'), 'access');
     assert.equal(value('--cognito-clock-tolerance'), '5');
     assert.equal(value('--cognito-role-claim'), 'cognito:groups');
+    assert.equal(value('--cognito-offline'), 'false');
     assert.equal(value('--cognito-endpoint'), 'https://cognito-idp.eu-west-1.amazonaws.com');
     const local = resolveConfig({ flags: { userPoolId: 'local_abc', endpoint: 'http://127.0.0.1:9229/' } }).config;
     const localFlags = pluginFlags(local);

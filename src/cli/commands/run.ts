@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { describeStartup } from '../../jwks';
 import * as log from '../../log';
 import { setHandover } from '../../plugin/handover';
 import { assertPluginsLoadable, launchInProcess, locatePostGraphile, pluginsIn } from '../../postgraphile';
@@ -30,12 +31,9 @@ Examples:
     const install = locatePostGraphile(process.cwd());
     const args = postgraphileArgsFor(prepared, postgraphileArgs);
     assertPluginsLoadable(install, pluginsIn(args));
-    const { config, jwks } = prepared;
-    if (!quiet) log.info(
-      `user pool ${config.userPoolId}: ${jwks.keys.length} key(s) [${jwks.keys.map((k) => k.jwk.kid).join(', ')}], ` +
-        `${config.tokenUse} tokens, PostGraphile ${install.version} (${install.origin})`,
-    );
-    setHandover({ config, jwks, fetchedAt: prepared.fetchedAt });
+    const { config, jwks, source, fetchedAt } = prepared;
+    if (!quiet) log.info(`${describeStartup(config, prepared)}; PostGraphile ${install.version} (${install.origin})`);
+    setHandover({ config, jwks, fetchedAt, source });
     launchInProcess(install, args, process.argv);
   });
   return command;

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { allPassed, formatJson, formatText, runDoctor } from '../../doctor';
+import { ExitCode } from '../../errors';
+import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
+
+export function doctorCommand(): Command {
+  const command = new Command('doctor')
+    .description('check the configuration, the JWKS, the database and its roles, each with a hint to fix it')
+    .argument('[postgraphileArgs...]', 'PostGraphile arguments, after --; -c/--connection and -r/--default-role are read')
+    .option('--json', 'print { ok, checks: [{ name, status, detail, hint }] } instead of text');
+  addConfigOptions(command, 'all');
+  command.addHelpText(
+    'after',
+    `
+Checks, each reported as PASS, WARN, FAIL or SKIP (when it needs one that failed):
+  configuration       flags, environment and .postgraphilerc.js, as run reads them
+  JWKS                fetched and validated as run does; its kids; --kid is one of them
+  JWKS cache headers  Cache-Control, Expires and Age of the answer
+  database            connects within 5 s; the PostgreSQL version
+  role ...            the default, authenticated and allowed roles exist and the
+                      connecting role may SET ROLE to each
+  connecting role     a warning if it is a superuser or has BYPASSRLS, which row-level
+                      security does not apply to
+
+The database is the one PostGraphile would use: -c after --, else the rc file's
+options.connection, else DATABASE_URL, else the PG* variables (PostGraphile v4
+reads them in that order). The default role is --default-role after --, else
+options.defaultRole. Passwords are never printed.
+
+Exit codes: 0 when nothing failed (warnings allowed), 1 when a check failed,
+2 for a usage error.
+
+Examples:
+  $ postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app --default-role app_anonymous
+  $ DATABASE_URL=postgres:///app postgraphile-cognito doctor --allowed-roles app_user,app_admin
+  $ postgraphile-cognito doctor --json -- -c "$DATABASE_URL" | jq '.checks[] | select(.status == "fail")'`,
+  );
+  command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
+    const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
+    const checks = await runDoctor({ flags: settingsFromOptions(opts), postgraphileArgs, env: process.env, cwd: process.cwd() });
+    process.stdout.write(opts.json ? formatJson(checks) : formatText(checks));
+    process.exitCode = allPassed(checks) ? ExitCode.ok : ExitCode.checkFailed;
+  });
+  return command;
+}

@@ -1,0 +1,59 @@
+import jwt from 'jsonwebtoken';
+import { CognitoConfig } from '../config';
+import { describeAge } from '../jwks';
+import type { Claims, RejectionCode } from '../plugin';
+
+/** What `verify` prints, as text or (this object) as JSON. */
+export interface TokenReport {
+  valid: boolean;
+  reason?: RejectionCode;
+  detail?: string;
+  kid?: string;
+  tokenUse?: string;
+  sub?: string;
+  exp?: number;
+  /** The role a request would run as; null: PostGraphile's --default-role. */
+  role?: string | null;
+  claims?: Claims;
+  /** Every PostgreSQL setting a request would get, `role` included. */
+  settings?: Record<string, string>;
+}
+
+/** kid, token_use, sub and exp as the token states them; verified only when the report says valid. */
+export function unverifiedFacts(token: string): Pick<TokenReport, 'kid' | 'tokenUse' | 'sub' | 'exp'> {
+  let decoded: jwt.Jwt | null = null;
+  try {
+    decoded = jwt.decode(token, { complete: true });
+  } catch {
+    /* not a JWT */
+  }
+  const payload = decoded && typeof decoded.payload === 'object' ? decoded.payload : {};
+  const facts: Pick<TokenReport, 'kid' | 'tokenUse' | 'sub' | 'exp'> = {};
+  if (typeof decoded?.header.kid === 'string') facts.kid = decoded.header.kid;
+  if (typeof payload.token_use === 'string') facts.tokenUse = payload.token_use;
+  if (typeof payload.sub === 'string') facts.sub = payload.sub;
+  if (typeof payload.exp === 'number' && Number.isFinite(payload.exp)) facts.exp = payload.exp;
+  return facts;
+}
+
+/** The report as a few aligned lines. */
+export function describeTokenReport(report: TokenReport, config: Pick<CognitoConfig, 'userPoolId'>, now: number = Date.now()): string {
+  const lines = [report.valid ? `VALID for user pool ${config.userPoolId}` : `INVALID: ${report.reason} (${report.detail})`];
+  const row = (name: string, value: string) => lines.push(`  ${name.padEnd(10)} ${value}`);
+  row('kid', report.kid ?? '(none)');
+  row('token_use', report.tokenUse ?? '(none)');
+  row('subject', report.sub ?? '(none)');
+  if (report.exp !== undefined) {
+    const ms = report.exp * 1000 - now;
+    row('expires', `${new Date(report.exp * 1000).toISOString()} (${ms >= 0 ? `in ${describeAge(ms)}` : `${describeAge(-ms)} ago`})`);
+  } else {
+    row('expires', '(no exp claim)');
+  }
+  if (report.valid) {
+    row('role', report.role ?? "(not set: PostGraphile's --default-role applies)");
+    row('settings', Object.keys(report.settings ?? {}).join(', '));
+  } else {
+    lines.push('  (read from the token without trusting it, since it was refused)');
+  }
+  return `${lines.join('\n')}\n`;
+}

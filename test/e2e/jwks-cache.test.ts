@@ -1,0 +1,278 @@
+/**
+ * The JWKS cache on disk and the fault matrix: each JWKS fault at start-up,
+ * with and without a cached copy, and while serving, where the known keys
+ * keep working. Also --offline, corrupt cache files and where the cache lives.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cacheFileFor } from '../../src/jwks/disk-cache';
+import { cleanEnv, runCli } from '../helpers/cli';
+import { assertCleanError, assertOk, literal, parseJsonArray, show } from '../helpers/cli-assert';
+import { createTestDatabase, TestDatabase } from '../helpers/db';
+import { accessClaims, JwksFixture, JwksMode } from '../helpers/jwks-server';
+import { freePort } from '../helpers/net';
+import { RunningServer, startServer } from '../helpers/server';
+
+const POOL = 'local_cache1';
+const jwksUrl = (endpoint: string) => `${endpoint}/${POOL}/.well-known/jwks.json`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Fault = JwksMode | 'down';
+/** Each fault, and what the error names. 'down' last: while serving, it closes the fixture for good. */
+const FAULTS: [Fault, RegExp][] = [
+  ['status-500', /HTTP 500/],
+  ['hang', /timeout/],
+  ['html', /HTML page/],
+  ['invalid-json', /not valid JSON/],
+  ['no-rsa', /no usable key|skipped|kty/i],
+  ['down', /connection refused/],
+];
+
+let tmp: string;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-jwks-cache-'));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function newDir(name: string): string {
+  return fs.mkdtempSync(path.join(tmp, `${name}-`));
+}
+
+const keys = (endpoint: string, cacheDir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) =>
+  runCli(['keys', '--json', '--user-pool-id', POOL, '--endpoint', endpoint, '--cache-dir', cacheDir, ...extra], { env: cleanEnv(env), cwd: tmp });
+
+/** A fixture in `fault` ('down' closes it), its keys first cached in `warmCacheDir` when given. */
+async function faultyEndpoint(fault: Fault, warmCacheDir: string | null): Promise<{ fixture: JwksFixture; endpoint: string }> {
+  const fixture = await JwksFixture.start(['key-a', 'key-b']);
+  const { endpoint } = fixture;
+  if (warmCacheDir) assertOk(await keys(endpoint, warmCacheDir));
+  if (fault === 'down') await fixture.close();
+  else fixture.mode = fault;
+  return { fixture, endpoint };
+}
+
+const kidsOf = (r: Awaited<ReturnType<typeof runCli>>) => parseJsonArray(r).map((k) => (k as unknown as { kid: string }).kid);
+
+describe('start-up: each JWKS fault, with and without a cached copy', () => {
+  const opened: JwksFixture[] = [];
+  after(async () => {
+    for (const fixture of opened) await fixture.close().catch(() => undefined);
+  });
+
+  for (const [fault, cause] of FAULTS) {
+    test(`${fault}: exit 3 without a cache; with one, the cached keys and a warning that gives its age`, async () => {
+      const warmDir = newDir(`warm-${fault}`);
+      const [cold, warm] = await Promise.all([faultyEndpoint(fault, null), faultyEndpoint(fault, warmDir)]);
+      opened.push(cold.fixture, warm.fixture);
+      const [withoutCache, withCache] = await Promise.all([keys(cold.endpoint, newDir(`cold-${fault}`)), keys(warm.endpoint, warmDir)]);
+      assertCleanError(withoutCache, 3, literal(jwksUrl(cold.endpoint)), cause);
+      assert.equal(withCache.code, 0, show(withCache));
+      assert.deepEqual(kidsOf(withCache), ['key-a', 'key-b']);
+      assert.match(withCache.stderr, cause, show(withCache));
+      assert.match(withCache.stderr, /warning: could not get the JWKS from .*; using the cached copy from \d+ s ago \(fetched 20\d\d-/, show(withCache));
+      assert.doesNotMatch(withCache.stderr, /^\s*at\s/m, show(withCache));
+    });
+  }
+});
+
+describe('the cache file, --offline, and corrupt copies', () => {
+  let fixture: JwksFixture;
+  before(async () => {
+    fixture = await JwksFixture.start(['key-a', 'key-b']);
+  });
+  after(async () => {
+    await fixture.close();
+  });
+
+  test('every successful fetch is saved, and a rotation replaces the saved copy', async () => {
+    const dir = newDir('saved');
+    assertOk(await keys(fixture.endpoint, dir));
+    const file = cacheFileFor(dir, jwksUrl(fixture.endpoint));
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { url: string; fetchedAt: string; jwks: { keys: { kid: string }[] } };
+    assert.equal(saved.url, jwksUrl(fixture.endpoint));
+    assert.ok(Math.abs(Date.parse(saved.fetchedAt) - Date.now()) < 60_000);
+    assert.deepEqual(saved.jwks.keys.map((k) => k.kid), ['key-a', 'key-b']);
+    fixture.addKey('key-c');
+    try {
+      assertOk(await keys(fixture.endpoint, dir));
+      const again = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof saved;
+      assert.deepEqual(again.jwks.keys.map((k) => k.kid), ['key-a', 'key-b', 'key-c']);
+      assert.deepEqual(fs.readdirSync(dir), [path.basename(file)], 'a temporary file was left behind');
+    } finally {
+      fixture.served = ['key-a', 'key-b'];
+    }
+  });
+
+  test('--offline uses the cached copy without a single request', async () => {
+    const dir = newDir('offline');
+    assertOk(await keys(fixture.endpoint, dir));
+    const before = fixture.requests;
+    const r = await keys(fixture.endpoint, dir, ['--offline']);
+    assertOk(r);
+    assert.deepEqual(kidsOf(r), ['key-a', 'key-b']);
+    assert.equal(fixture.requests, before, 'offline touched the network');
+    // The environment variable does the same, for pm2 and shell scripts.
+    assertOk(await keys(fixture.endpoint, dir, [], { POSTGRAPHILE_COGNITO_OFFLINE: '1' }));
+    assert.equal(fixture.requests, before, 'POSTGRAPHILE_COGNITO_OFFLINE touched the network');
+  });
+
+  test('--offline without a cached copy: exit 3 naming the folder and how to fill it', async () => {
+    const dir = newDir('offline-empty');
+    const before = fixture.requests;
+    const r = await keys(fixture.endpoint, dir, ['--offline']);
+    assertCleanError(r, 3, /offline, and there is no cached copy in/, literal(dir), /drop --offline/);
+    assert.equal(fixture.requests, before);
+  });
+
+  test('a corrupt cached copy is ignored with a warning: exit 3 when the JWKS is down, no crash', async () => {
+    const dir = newDir('corrupt');
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    fs.writeFileSync(cacheFileFor(dir, jwksUrl(endpoint)), '{"url": "half a fil', { mode: 0o600 });
+    const r = await keys(endpoint, dir);
+    assert.equal(r.code, 3, show(r));
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /warning: ignoring the cached JWKS .*jwks-[0-9a-f]+\.json: it is not valid JSON/, show(r));
+    assert.match(r.stderr, /error: could not get the JWKS .*connection refused/, show(r));
+    assert.doesNotMatch(r.stderr, /^\s*at\s/m, show(r));
+    // Offline, the same file is a clear exit 3 as well.
+    const offline = await keys(endpoint, dir, ['--offline']);
+    assertCleanError(offline, 3, /cannot be used: it is not valid JSON/, /delete that file/);
+  });
+
+  test('a corrupt cached copy is replaced by the next successful fetch', async () => {
+    const dir = newDir('repair');
+    const file = cacheFileFor(dir, jwksUrl(fixture.endpoint));
+    fs.writeFileSync(file, 'garbage', { mode: 0o600 });
+    assertOk(await keys(fixture.endpoint, dir));
+    assertOk(await keys(fixture.endpoint, dir, ['--offline']));
+  });
+
+  test('the cache lives in $XDG_CACHE_HOME/postgraphile-cognito, or where env or rc says', async () => {
+    const xdg = newDir('xdg');
+    const noFlag = (env: NodeJS.ProcessEnv, cwd = tmp) =>
+      runCli(['keys', '--user-pool-id', POOL, '--endpoint', fixture.endpoint], { env: cleanEnv(env), cwd });
+    assertOk(await noFlag({ XDG_CACHE_HOME: xdg }));
+    assert.ok(fs.existsSync(cacheFileFor(path.join(xdg, 'postgraphile-cognito'), jwksUrl(fixture.endpoint))));
+
+    const fromEnv = newDir('env');
+    assertOk(await noFlag({ POSTGRAPHILE_COGNITO_CACHE_DIR: fromEnv }));
+    assert.ok(fs.existsSync(cacheFileFor(fromEnv, jwksUrl(fixture.endpoint))));
+
+    const project = newDir('project');
+    fs.writeFileSync(path.join(project, '.postgraphilerc.js'), `module.exports = { cognito: { cacheDir: ${JSON.stringify(path.join(project, 'jwks-cache'))} } };\n`);
+    assertOk(await noFlag({}, project));
+    assert.ok(fs.existsSync(cacheFileFor(path.join(project, 'jwks-cache'), jwksUrl(fixture.endpoint))));
+  });
+
+  test('a cache folder that cannot be written is a warning, not a failure', async () => {
+    const blocker = path.join(newDir('blocked'), 'not-a-folder');
+    fs.writeFileSync(blocker, 'a file where the folder should be');
+    const r = await keys(fixture.endpoint, blocker);
+    assertOk(r);
+    assert.match(r.stderr, /warning: could not save the JWKS to the cache in .*not-a-folder/, show(r));
+  });
+});
+
+describe('run: start-up from the cache, --offline, and faults while serving', () => {
+  let db: TestDatabase;
+  let fixture: JwksFixture;
+  let cacheDir: string;
+  /** Kept: the fixture is closed on purpose part-way through. */
+  let endpoint: string;
+  const servers: RunningServer[] = [];
+  const iss = () => `${endpoint}/${POOL}`;
+  const token = (kid: string, sub: string) => fixture.sign(kid, accessClaims(sub), { issuer: iss() });
+  const start = (extra: string[] = []) =>
+    startServer({
+      cwd: tmp,
+      cliArgs: [
+        '--user-pool-id', POOL, '--endpoint', endpoint, '--client-id', 'client1', '--allowed-roles', 'app_user',
+        '--authenticated-role', 'app_user', '--cache-dir', cacheDir, ...extra,
+      ],
+      postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json'],
+    }).then((server) => {
+      servers.push(server);
+      return server;
+    });
+  const sub = async (server: RunningServer, jwt: string) => {
+    const res = await server.graphql('{ whoami }', jwt);
+    assert.equal(res.status, 200, res.text);
+    return (res.body.data!.whoami as { sub: string }).sub;
+  };
+
+  before(async () => {
+    db = await createTestDatabase('jwkscache');
+    fixture = await JwksFixture.start(['key-a', 'key-b']);
+    endpoint = fixture.endpoint;
+    cacheDir = newDir('run');
+  });
+  after(async () => {
+    for (const server of servers) await server.stop();
+    await fixture.close().catch(() => undefined);
+    await db?.drop();
+  });
+
+  test('the start-up line says the keys were fetched; a refetch while serving updates the cached copy', async () => {
+    const server = await start();
+    assert.match(
+      server.output(),
+      literal(`user pool ${POOL} (issuer ${iss()}): access tokens, app client check on (1 client), kids [key-a, key-b] fetched (cache not used)`),
+    );
+    assert.equal(await sub(server, token('key-a', 'user-1')), 'user-1');
+    // A new key, published after start-up: the refetch it causes is saved too.
+    await sleep(10_500);
+    fixture.addKey('key-c');
+    assert.equal(await sub(server, token('key-c', 'user-c')), 'user-c');
+    const saved = JSON.parse(fs.readFileSync(cacheFileFor(cacheDir, jwksUrl(endpoint)), 'utf8')) as { jwks: { keys: { kid: string }[] } };
+    assert.deepEqual(saved.jwks.keys.map((k) => k.kid), ['key-a', 'key-b', 'key-c']);
+    await server.stop();
+  });
+
+  test('--offline: starts from the cached copy without a request, and serves', async () => {
+    const before = fixture.requests;
+    const server = await start(['--offline']);
+    assert.match(server.output(), /kids \[key-a, key-b, key-c\] from the cache \(--offline; fetched \d+ s ago\)/);
+    assert.equal(await sub(server, token('key-c', 'offline-user')), 'offline-user');
+    // An unknown kid rereads the disk, never the network.
+    const unknown = await server.graphql('{ whoami }', fixture.sign('key-a', accessClaims('x'), { issuer: iss(), keyid: 'nope' }));
+    assert.equal(unknown.status, 403);
+    assert.equal(fixture.requests, before, 'offline touched the network');
+    await server.stop();
+  });
+
+  test('every fault while serving: the refetch fails, the known keys keep working', async () => {
+    const server = await start();
+    const known = () => sub(server, token('key-b', 'still-here'));
+    assert.equal(await known(), 'still-here');
+    let lastFetch = Date.now();
+    for (const [fault] of FAULTS) {
+      // One refetch per 10 s at most: wait for the window, then ask for a kid nobody has.
+      await sleep(Math.max(0, lastFetch + 10_500 - Date.now()));
+      if (fault === 'down') await fixture.close();
+      else fixture.mode = fault;
+      const before = fixture.requests;
+      const withUnknownKid = fixture.sign('key-a', accessClaims('ghost'), { issuer: iss(), keyid: `unknown-${fault}` });
+      const refused = await server.graphql('{ whoami }', withUnknownKid);
+      lastFetch = Date.now();
+      assert.equal(refused.status, 403, `${fault}: ${refused.text}`);
+      if (fault !== 'down') assert.equal(fixture.requests, before + 1, `${fault}: expected one refetch`);
+      assert.equal(await known(), 'still-here', `${fault}: a known key stopped working`);
+    }
+    const failures = server.output().match(/JWKS refetch failed, keeping the keys already known/g) ?? [];
+    assert.equal(failures.length, FAULTS.length, server.output());
+    await server.stop();
+  });
+
+  test('start-up with the JWKS down: the cached copy, a warning with its age, and requests are served', async () => {
+    // The fixture is closed by now (the last fault above); the cache holds its keys.
+    const server = await start();
+    const out = server.output();
+    assert.match(out, /warning: could not get the JWKS from .*connection refused.*; using the cached copy from \d+ (s|min) ago/);
+    assert.match(out, /kids \[key-a, key-b, key-c\] from the cache \(the fetch failed; fetched \d+ (s|min) ago\)/);
+    assert.equal(await sub(server, token('key-a', 'after-outage')), 'after-outage');
+  });
+});
