@@ -14,6 +14,8 @@ declare module 'autocannon' {
       connections?: number;
       duration?: number;
       amount?: number;
+      /** Requests per second over all connections; unlimited when absent. */
+      overallRate?: number;
       timeout?: number;
       method?: string;
       headers?: Record<string, string>;

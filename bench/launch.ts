@@ -15,6 +15,8 @@ export interface Launched {
   startupMs: number;
   /** CPU time the process tree had used by then, in milliseconds: what contention for the CPU changes least. */
   startupCpuMs: number;
+  /** Resident memory of the process tree at that moment, in MiB. */
+  startupRssMiB: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -66,7 +68,7 @@ export async function launch(argv: readonly string[], probe: Probe, timeoutMs: n
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return { port, child, startupMs, startupCpuMs: treeCpuUs(child.pid!) / 1000, output: () => out, stop };
+  return { port, child, startupMs, startupCpuMs: treeCpuUs(child.pid!) / 1000, startupRssMiB: treeRssMiB(child.pid!), output: () => out, stop };
 }
 
 /** One POST /graphql on a fresh connection. */

@@ -17,8 +17,9 @@ export interface LoadResult {
 }
 
 /**
- * `seconds` of POSTs of `payload` over `connections` connections; answer i
- * must pass `isRight` for the token it carried.
+ * `seconds` of POSTs of `payload` over `connections` connections, as fast as
+ * the server answers or at `rate` requests per second; each answer must pass
+ * `isRight` for the token it carried.
  */
 export async function load(
   port: number,
@@ -27,6 +28,7 @@ export async function load(
   isRight: (body: string, token: BenchToken) => boolean,
   connections: number,
   seconds: number,
+  rate?: number,
 ): Promise<LoadResult> {
   let next = 0;
   let wrong = 0;
@@ -35,6 +37,7 @@ export async function load(
     url: `http://127.0.0.1:${port}/graphql`,
     connections,
     duration: seconds,
+    ...(rate ? { overallRate: rate } : {}),
     timeout: 10,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
