@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../errors';
 import * as log from '../log';
 import { argsCommand } from './commands/args';
+import { initCommand } from './commands/init';
 import { keysCommand } from './commands/keys';
 import { pemCommand } from './commands/pem';
 import { runCommand } from './commands/run';
@@ -31,11 +32,12 @@ Examples:
   $ postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 -- -c postgres:///app
   $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
   $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
+  $ postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 -- --default-role app_anonymous
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid; \`run\` exits with PostGraphile's own code.`,
   );
-  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand()]) {
+  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), initCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }
