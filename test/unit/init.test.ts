@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadRcFile, RawSettings, resolveConfig } from '../../src/config';
 import { ConfigError, UsageError } from '../../src/errors';
-import { init, InitInput, optionsFromPostGraphileArgs, renderEcosystemFile, renderRcFile, rcOptions, cognitoSection } from '../../src/init';
+import { cognitoSection, init, InitInput, optionsFromPostGraphileArgs, rcOptions, renderEcosystemFile, renderRcFile } from '../../src/init';
+import { tempDirs } from '../helpers/temp';
 
 const POOL = 'eu-west-1_AbCdEf123';
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-init-unit-'));
-  dirs.push(dir);
-  return dir;
-}
+const temp = tempDirs('pgc-init-unit-');
+const tempDir = temp.make;
+after(temp.removeAll);
 
 /** Loads a file's text as Node would `require` it, from `dir` (fresh each time). */
 function evaluate(text: string, dir = tempDir(), name = 'file.js'): Record<string, unknown> {
