@@ -15,6 +15,20 @@ export interface RcContent {
 
 export const RC_FILE = '.postgraphilerc.js';
 export const ECOSYSTEM_FILE = 'ecosystem.config.js';
+
+export interface FileNames {
+  rc: string;
+  ecosystem: string;
+}
+
+/**
+ * In a `"type": "module"` package a .js file is an ES module, where
+ * `module.exports` means nothing: there the files get names Node always loads
+ * as CommonJS. PostGraphile and our loader read the extensionless rc file first.
+ */
+export function fileNames(esm: boolean): FileNames {
+  return esm ? { rc: '.postgraphilerc', ecosystem: 'ecosystem.config.cjs' } : { rc: RC_FILE, ecosystem: ECOSYSTEM_FILE };
+}
 /** What `npm install postgraphile-cognito` puts in the project; the ecosystem file runs it. */
 export const BIN_IN_PROJECT = 'node_modules/.bin/postgraphile-cognito';
 export const PM2_APP_NAME = 'postgraphile-cognito';
@@ -101,7 +115,7 @@ function commandLines(rows: readonly [string, string][]): string {
 }
 
 /** Fork mode with one instance by default; with `instances`, cluster mode with that many. */
-export function renderEcosystemFile({ instances }: { instances: number | null }): string {
+export function renderEcosystemFile({ instances, names = fileNames(false) }: { instances: number | null; names?: FileNames }): string {
   const mode =
     instances === null
       ? `      exec_mode: "fork",
@@ -114,9 +128,9 @@ export function renderEcosystemFile({ instances }: { instances: number | null })
       instances: ${instances}, // they share the port; pm2 spreads connections over them
 `;
   return `// pm2 process file, written by \`postgraphile-cognito init --pm2\`; edit it freely.
-// The configuration is in ${RC_FILE} next to this file: \`run\` reads it from its working folder.
+// The configuration is in ${names.rc} next to this file: \`run\` reads it from its working folder.
 ${commandLines([
-    [`pm2 start ${ECOSYSTEM_FILE}`, `start (export DATABASE_URL first if ${RC_FILE} reads it)`],
+    [`pm2 start ${names.ecosystem}`, `start (export DATABASE_URL first if ${names.rc} reads it)`],
     [`pm2 logs ${PM2_APP_NAME}`, 'follow the logs'],
     [`pm2 stop ${PM2_APP_NAME}`, "stop it; `pm2 kill` also ends pm2's daemon"],
   ])}

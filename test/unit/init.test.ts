@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -212,6 +213,24 @@ describe('init: the files on disk', () => {
     usageError(() => init(input(other)), /\.postgraphilerc\.json already exists/);
     const result = init(input(other, { force: true }));
     assert.ok(result.warnings.some((w) => /\.postgraphilerc\.json is no longer read/.test(w)));
+  });
+
+  test('in a "type": "module" package: .postgraphilerc and ecosystem.config.cjs, which Node loads as CommonJS there', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), 'export default {};');
+    usageError(() => init(input(dir, { pm2: true })), /\.postgraphilerc\.js already exists/, /--force/);
+    const result = init(input(dir, { pm2: true, force: true }));
+    assert.deepEqual(result.written, ['.postgraphilerc', 'ecosystem.config.cjs']);
+    assert.ok(result.warnings.some((w) => /\.postgraphilerc\.js is no longer read/.test(w)));
+    assert.equal(loadRcFile(dir)!.filepath, path.join(dir, '.postgraphilerc'));
+    assert.equal(loadRcFile(dir)!.cognito.userPoolId, POOL);
+    const ecosystem = fs.readFileSync(path.join(dir, 'ecosystem.config.cjs'), 'utf8');
+    assert.match(ecosystem, /pm2 start ecosystem\.config\.cjs/);
+    assert.match(ecosystem, /configuration is in \.postgraphilerc next to/);
+    // A child Node, as PostGraphile and pm2 load them: require() in the module package.
+    const loaded = execFileSync(process.execPath, ['-e', 'console.log(JSON.stringify([require("./.postgraphilerc").cognito.userPoolId, require("./ecosystem.config.cjs").apps[0].script]))'], { cwd: dir, encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(loaded), [POOL, 'node_modules/.bin/postgraphile-cognito']);
   });
 
   test('a connection string with a password makes the file readable by its owner only, and says so', () => {

@@ -21,6 +21,8 @@ reads process.env.DATABASE_URL, so no password lands in it. init knows these
 PostGraphile flags and refuses others, by name:
   ${knownPostGraphileFlags().join(', ')}
 It never replaces a file without --force, and writes nothing if it refuses.
+In a package with "type": "module" the files are .postgraphilerc and
+ecosystem.config.cjs instead, as .js files there cannot be CommonJS.
 
 Examples:
   $ npx postgraphile-cognito init --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 -- --default-role app_anonymous
@@ -40,7 +42,8 @@ Examples:
     });
     for (const line of result.summary) log.info(`wrote ${line}`);
     for (const warning of result.warnings) log.warn(warning);
-    const start = result.written.includes(ECOSYSTEM_FILE) ? `pm2 start ${ECOSYSTEM_FILE}` : 'npx postgraphile-cognito run';
+    const ecosystem = result.written[1];
+    const start = ecosystem ? `pm2 start ${ecosystem}` : 'npx postgraphile-cognito run';
     log.info(`next: ${result.connectionFromEnv ? `export DATABASE_URL=postgres://..., then ${start}` : start}`);
   });
   return command;
