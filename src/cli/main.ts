@@ -3,6 +3,7 @@ import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../er
 import * as log from '../log';
 import { argsCommand } from './commands/args';
 import { doctorCommand } from './commands/doctor';
+import { initCommand } from './commands/init';
 import { keysCommand } from './commands/keys';
 import { pemCommand } from './commands/pem';
 import { runCommand } from './commands/run';
@@ -38,13 +39,14 @@ Examples:
   $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
   $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 "$TOKEN"
   $ postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app --default-role app_anonymous
+  $ postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 -- --default-role app_anonymous
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid (and no usable cached copy), 4 token refused
 (verify); \`doctor\` exits 1 when a check fails; \`run\` exits with
 PostGraphile's own code.`,
   );
-  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand()]) {
+  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand(), initCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }

@@ -7,38 +7,24 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanEnv, ROOT } from '../helpers/cli';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, JwksFixture } from '../helpers/jwks-server';
+import { installPackedProject, npm } from '../helpers/project';
 import { startServer } from '../helpers/server';
 
 const POOL = 'local_pkg1';
 const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 describe('the installed package', () => {
   let project: string;
-  let tarball: string;
   let db: TestDatabase;
   let jwks: JwksFixture;
 
   before(async () => {
-    project = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-project-'));
-    const packed = JSON.parse(
-      execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
-    ) as { filename: string; files: { path: string }[] }[];
-    tarball = path.join(project, packed[0]!.filename);
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    // --ignore-scripts: npm test has built dist already, and other test files are using it.
-    // Offline first: every dependency is in the npm cache after `npm ci` of this repository.
-    execFileSync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, 'postgraphile@4.14.1'], {
-      cwd: project,
-      stdio: 'ignore',
-      timeout: 300_000,
-    });
+    project = installPackedProject().dir;
     db = await createTestDatabase('pkg');
     jwks = await JwksFixture.start(['key-a']);
   });
