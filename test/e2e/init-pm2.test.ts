@@ -124,7 +124,7 @@ describe('init --pm2 in a freshly installed project', () => {
     const forged = await graphqlOnce(port, NOTES, token('alice').slice(0, -4) + 'AAAA');
     assert.equal(forged.status, 403);
     // The installed package ran, with the project's PostGraphile.
-    assert.match(Object.values(pm2.appLogs()).join(''), /user pool local_init1: 1 key\(s\).*PostGraphile 4\.14\.1 \(project\)/);
+    assert.match(Object.values(pm2.appLogs()).join(''), /user pool local_init1 \(issuer [^)]+\): access tokens, app client check on \(1 client\), kids \[key-a\] fetched \(cache not used\); PostGraphile 4\.14\.1 \(project\)/);
 
     const stopping = Date.now();
     assert.equal((await pm2.run('stop', PM2_APP_NAME)).code, 0);
