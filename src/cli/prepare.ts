@@ -1,8 +1,9 @@
 import { CognitoConfig, loadRcFile, RawSettings, RcFile, resolveConfig } from '../config';
 import { fetchJwks, ValidatedJwks } from '../jwks';
 import * as log from '../log';
+import { setHandover } from '../plugin/handover';
 import { PLUGIN_PATH } from '../plugin/path';
-import { buildPostGraphileArgs } from '../postgraphile';
+import { assertPluginsLoadable, buildPostGraphileArgs, launchInProcess, locatePostGraphile, pluginsIn } from '../postgraphile';
 
 export interface Prepared {
   config: CognitoConfig;
@@ -13,10 +14,16 @@ export interface Prepared {
   fetchedAt: number;
 }
 
+/** Where settings other than flags come from; the demo reads none, so only its own flags count. */
+export interface SettingSources {
+  env: NodeJS.ProcessEnv;
+  rc: RcFile | null;
+}
+
 /** Configuration -> JWKS: the stages every command starts with. */
-export async function prepare(flags: RawSettings): Promise<Prepared> {
-  const rc = loadRcFile(process.cwd());
-  const { config, warnings } = resolveConfig({ flags, env: process.env, rc });
+export async function prepare(flags: RawSettings, sources?: SettingSources): Promise<Prepared> {
+  const { env, rc } = sources ?? { env: process.env, rc: loadRcFile(process.cwd()) };
+  const { config, warnings } = resolveConfig({ flags, env, rc });
   const quiet = isPostGraphileWorker();
   for (const warning of warnings) if (warning.about === 'pool' && !quiet) log.warn(warning.text);
   const fetchedAt = Date.now();
@@ -45,4 +52,26 @@ export function postgraphileArgsFor(prepared: Prepared, userArgs: readonly strin
     rcPlugins: prepared.rc?.options.plugins,
     cwd: process.cwd(),
   });
+}
+
+/**
+ * Prepared configuration and keys -> PostGraphile v4 running in this process
+ * with the plugin and the argument list `args` prints. `run` is this; the
+ * demo comes here too, with its issuer's endpoint as the only difference.
+ */
+export function launchWithPlugin(prepared: Prepared, userArgs: readonly string[]): void {
+  const quiet = isPostGraphileWorker();
+  if (!quiet) for (const warning of prepared.warnings) log.warn(warning);
+  const install = locatePostGraphile(process.cwd());
+  const args = postgraphileArgsFor(prepared, userArgs);
+  assertPluginsLoadable(install, pluginsIn(args));
+  const { config, jwks } = prepared;
+  if (!quiet) {
+    log.info(
+      `user pool ${config.userPoolId}: ${jwks.keys.length} key(s) [${jwks.keys.map((k) => k.jwk.kid).join(', ')}], ` +
+        `${config.tokenUse} tokens, PostGraphile ${install.version} (${install.origin})`,
+    );
+  }
+  setHandover({ config, jwks, fetchedAt: prepared.fetchedAt });
+  launchInProcess(install, args, process.argv);
 }

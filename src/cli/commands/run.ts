@@ -1,9 +1,6 @@
 import { Command } from 'commander';
-import * as log from '../../log';
-import { setHandover } from '../../plugin/handover';
-import { assertPluginsLoadable, launchInProcess, locatePostGraphile, pluginsIn } from '../../postgraphile';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
-import { isPostGraphileWorker, postgraphileArgsFor, prepare } from '../prepare';
+import { launchWithPlugin, prepare } from '../prepare';
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -24,19 +21,7 @@ Examples:
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
-    const prepared = await prepare(settingsFromOptions(opts));
-    const quiet = isPostGraphileWorker();
-    if (!quiet) for (const warning of prepared.warnings) log.warn(warning);
-    const install = locatePostGraphile(process.cwd());
-    const args = postgraphileArgsFor(prepared, postgraphileArgs);
-    assertPluginsLoadable(install, pluginsIn(args));
-    const { config, jwks } = prepared;
-    if (!quiet) log.info(
-      `user pool ${config.userPoolId}: ${jwks.keys.length} key(s) [${jwks.keys.map((k) => k.jwk.kid).join(', ')}], ` +
-        `${config.tokenUse} tokens, PostGraphile ${install.version} (${install.origin})`,
-    );
-    setHandover({ config, jwks, fetchedAt: prepared.fetchedAt });
-    launchInProcess(install, args, process.argv);
+    launchWithPlugin(await prepare(settingsFromOptions(opts)), postgraphileArgs);
   });
   return command;
 }
