@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../errors';
 import * as log from '../log';
 import { argsCommand } from './commands/args';
+import { demoCommand } from './commands/demo';
 import { keysCommand } from './commands/keys';
 import { pemCommand } from './commands/pem';
 import { runCommand } from './commands/run';
@@ -26,7 +27,11 @@ Configuration comes from flags, then environment variables, then the cognito
 section of .postgraphilerc.js in the working directory. PostGraphile's own
 arguments go after --.
 
+New here? \`postgraphile-cognito demo\` starts a local issuer, PostgreSQL and
+PostGraphile, and prints tokens and curl commands to try: no AWS account needed.
+
 Examples:
+  $ npx postgraphile-cognito demo
   $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app
   $ postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 -- -c postgres:///app
   $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
@@ -35,7 +40,7 @@ Examples:
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid; \`run\` exits with PostGraphile's own code.`,
   );
-  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand()]) {
+  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), demoCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }

@@ -55,7 +55,7 @@ export function postgraphileArgsAfterDash(command: Command, operands: readonly s
   if (stray.length > 0) {
     throw new UsageError(
       `unknown command or argument "${stray[0]}"`,
-      "the commands are run, args, keys and pem; PostGraphile's own arguments go after --, e.g. postgraphile-cognito run -- -c postgres:///app",
+      "the commands are run, args, keys, pem and demo; PostGraphile's own arguments go after --, e.g. postgraphile-cognito run -- -c postgres:///app",
     );
   }
   return [...afterDash];
