@@ -43,7 +43,9 @@ export async function openDemoDatabase(databaseUrl: string | null, teardown: Tea
     adminUrl = databaseUrl;
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postgraphile-cognito-demo-'));
-    teardown.add(`delete ${dir}`, async () => fs.rmSync(dir, { recursive: true, force: true }), () => fs.rmSync(dir, { recursive: true, force: true }));
+    // Retries: initdb, stopped by the same Ctrl-C, may still be removing its own files.
+    const remove = () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    teardown.add(`delete ${dir}`, async () => remove(), remove);
     // As root, initdb and postgres run as an unprivileged user, who must reach the data directory.
     fs.chmodSync(dir, 0o755);
     const started = Date.now();

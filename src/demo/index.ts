@@ -54,7 +54,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   if (options.databaseUrl) checkDatabaseUrl(options.databaseUrl, '--database-url');
   const port = await choosePort(options.port);
   const teardown = new Teardown();
-  installSignalHandlers(teardown);
+  const signalled = installSignalHandlers(teardown);
   try {
     const issuer = await LocalIssuer.start({ poolIds: [DEMO_POOL_ID], host: HOST });
     teardown.add('stop the local issuer', () => issuer.stop());
@@ -120,6 +120,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     );
   } catch (error) {
     await teardown.run();
+    // A step that failed because Ctrl-C stopped it is no error: the signal handler exits.
+    if (signalled()) await new Promise(() => {});
     throw error;
   }
 }
@@ -135,7 +137,8 @@ async function choosePort(requested: number | null): Promise<number> {
   throw new UsageError(`port ${port} on ${HOST} is in use`, 'pass another --port, or --port 0 for any free port');
 }
 
-function installSignalHandlers(teardown: Teardown): void {
+/** Returns whether a signal has arrived. */
+function installSignalHandlers(teardown: Teardown): () => boolean {
   let stopping = false;
   const stop = (signal: (typeof STOP_SIGNALS)[number]) => {
     if (stopping) return;
@@ -152,6 +155,7 @@ function installSignalHandlers(teardown: Teardown): void {
     });
   };
   for (const signal of STOP_SIGNALS) process.on(signal, () => stop(signal));
+  return () => stopping;
 }
 
 /** PostGraphile answers once its schema is built; a start-up failure makes it exit on its own. */

@@ -5,99 +5,20 @@
  * queries with each, and ends the demo the way a terminal's Ctrl-C does.
  */
 import assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { assertCleanError } from '../helpers/cli-assert';
 import { BIN, cleanEnv, ROOT, runCli } from '../helpers/cli';
+import { Exit, graphql, RunningDemo, startDemo } from '../helpers/demo';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { canConnect } from '../helpers/net';
 
 const NOTES = '{ whoami allNotes(orderBy: ID_ASC) { nodes { owner body } } }';
 const DOCUMENTS = '{ allDocuments(orderBy: ID_ASC) { nodes { tenantId title } } }';
 const PUBLIC = '{ allAnnouncements { nodes { title } } allNotes { nodes { body } } allDocuments { nodes { title } } }';
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface RunningDemo {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<Exit>;
-  readyMs: number;
-  graphqlUrl: string;
-  tokens: Record<string, string>;
-  curls: string[];
-  /** Ends the demo; `group` sends the signal to its whole process group, as a terminal does. */
-  stop(signal: NodeJS.Signals, group?: boolean): Promise<Exit>;
-}
-
-/** Starts `demo` in its own process group and waits for the printed guide. */
-async function startDemo(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<RunningDemo> {
-  const started = Date.now();
-  const child = spawn(process.execPath, [BIN, 'demo', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  let done = false;
-  void exited.then(() => (done = true));
-  const kill = () => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  };
-  while (!/^Ctrl-C stops/m.test(out)) {
-    if (done) throw new Error(`demo exited before it was ready:\n${out}\n${err}`);
-    if (Date.now() - started > 90_000) {
-      kill();
-      throw new Error(`demo not ready after 90 s:\n${out}\n${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const readyMs = Date.now() - started;
-  const graphqlUrl = /^ {2}GraphQL\s+(\S+)$/m.exec(out)?.[1];
-  assert.ok(graphqlUrl, `no GraphQL URL printed:\n${out}`);
-  const tokens = Object.fromEntries([...out.matchAll(/^export (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
-  const curls = out.split('\n').filter((line) => line.startsWith('curl '));
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    readyMs,
-    graphqlUrl,
-    tokens,
-    curls,
-    async stop(signal, group = false) {
-      if (!done) {
-        if (group) process.kill(-child.pid!, signal);
-        else child.kill(signal);
-      }
-      const timer = setTimeout(kill, 30_000);
-      const result = await exited;
-      clearTimeout(timer);
-      return result;
-    },
-  };
-}
-
-async function graphql(url: string, query: string, token?: string): Promise<{ status: number; body: { data?: Record<string, any>; errors?: { message: string }[] } }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
-  });
-  return { status: response.status, body: (await response.json()) as never };
-}
 
 function alive(pid: number): boolean {
   try {
@@ -203,6 +124,32 @@ describe('demo, with nothing but Node', () => {
     const leftovers = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(dir));
     assert.deepEqual(leftovers, [], 'processes still using the data directory');
     assert.doesNotMatch(demo.stderr(), /^\s+at /m, 'no stack trace');
+  });
+});
+
+describe('demo, stopped while it starts', () => {
+  test('Ctrl-C while PostgreSQL starts leaves no process and no data behind, and no error', async () => {
+    const child = spawn(process.execPath, [BIN, 'demo', '--port', '0'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.resume();
+    const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const deadline = Date.now() + 30_000;
+    while (!/data in (\S+), deleted on exit/.test(err)) {
+      assert.ok(Date.now() < deadline, `no start-up line:\n${err}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const dir = /data in (\S+), deleted on exit/.exec(err)![1]!;
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(-child.pid!, 'SIGINT');
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+    const exit = await exited;
+    clearTimeout(timer);
+    assert.deepEqual(exit, { code: 130, signal: null }, err);
+    assert.equal(fs.existsSync(dir), false, `${dir} is still there\n${err}`);
+    const leftovers = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(dir));
+    assert.deepEqual(leftovers, [], 'processes still using the data directory');
+    assert.doesNotMatch(err, /error:/, err);
   });
 });
 
