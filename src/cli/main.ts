@@ -38,7 +38,8 @@ Examples:
   $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
-3 JWKS unavailable or invalid; \`run\` exits with PostGraphile's own code.`,
+3 JWKS unavailable or invalid; \`run\` exits with PostGraphile's own code,
+\`demo\` with 130 after Ctrl-C.`,
   );
   for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), demoCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
