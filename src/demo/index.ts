@@ -59,71 +59,79 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const issuer = await LocalIssuer.start({ poolIds: [DEMO_POOL_ID], host: HOST });
     teardown.add('stop the local issuer', () => issuer.stop());
     log.info(`local Cognito issuer for pool ${DEMO_POOL_ID} at ${issuer.endpoint}`);
-
     const database = await openDemoDatabase(options.databaseUrl, teardown);
-
-    log.info('starting PostGraphile…');
-    const phase = Date.now();
-    // The same stages as `run`: flags -> configuration -> the issuer's JWKS -> PostGraphile.
-    const prepared = await prepare(demoSettings(issuer.endpoint), { env: {}, rc: null });
-    const created = expectServer();
-    const postgraphileArgs = [
-      '--plugins', SERVER_HOOKS_PATH,
-      '-c', database.connectionUrl,
-      '--schema', DEMO_SCHEMA,
-      '--default-role', DEMO_ROLES.anonymous,
-      '--host', HOST,
-      '--port', String(port),
-      '--enhance-graphiql',
-      '--dynamic-json',
-    ];
-    const before = new Set(process.listeners('SIGINT'));
-    launchWithPlugin(prepared, postgraphileArgs);
-    // PostGraphile's CLI exits at once on SIGINT; the demo stops things in order instead.
-    for (const listener of process.listeners('SIGINT')) if (!before.has(listener)) process.removeListener('SIGINT', listener);
-
-    const { server, release } = await created;
-    teardown.add('stop PostGraphile', async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await release();
-    });
-    if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
-    const actualPort = (server.address() as { port: number }).port;
-    const graphqlUrl = `http://${HOST}:${actualPort}/graphql`;
-    await firstQuery(graphqlUrl);
-    log.info(`PostGraphile is serving (${seconds(phase)}); demo ready in ${seconds(started)}`);
-
-    const expiresAt = new Date((Math.floor(Date.now() / 1000) + TOKEN_LIFETIME) * 1000);
-    const tokenOptions = { clientId: DEMO_CLIENT_ID, lifetime: TOKEN_LIFETIME };
-    process.stdout.write(
-      demoGuide({
-        graphqlUrl,
-        graphiqlUrl: `http://${HOST}:${actualPort}/graphiql`,
-        poolId: DEMO_POOL_ID,
-        users: DEMO_USERS.map((user) => ({
-          user,
-          accessToken: issuer.accessToken(DEMO_POOL_ID, user, tokenOptions),
-          idToken: issuer.idToken(DEMO_POOL_ID, user, tokenOptions),
-        })),
-        expiresAt,
-        realPoolArgs: {
-          cognito: settingsAsFlags({ ...demoSettings(null), userPoolId: 'eu-west-1_AbCdEf123', clientId: '1example23456789' }),
-          postgraphile: ['-c', 'postgres:///app', '--schema', DEMO_SCHEMA, '--default-role', DEMO_ROLES.anonymous],
-        },
-        adminRole: DEMO_ROLES.admin,
-        anonymousRole: DEMO_ROLES.anonymous,
-        stopNote: database.embedded
-          ? 'Ctrl-C stops the demo and deletes its temporary PostgreSQL data.'
-          : `Ctrl-C stops the demo; schema ${DEMO_SCHEMA} and the demo roles stay in your database.`,
-      }),
-    );
+    const actualPort = await startPostGraphile(issuer.endpoint, database.connectionUrl, port, teardown);
+    log.info(`demo ready in ${seconds(started)}`);
+    process.stdout.write(guideText(issuer, actualPort, database.embedded));
   } catch (error) {
     await teardown.run();
     // A step that failed because Ctrl-C stopped it is no error: the signal handler exits.
     if (signalled()) await new Promise(() => {});
     throw error;
   }
+}
+
+/**
+ * PostGraphile through `run`'s own stages (flags -> configuration -> the
+ * issuer's JWKS -> PostGraphile with the plugin), serving schema demo.
+ * Resolves with its port once it has answered a query.
+ */
+async function startPostGraphile(endpoint: string, connectionUrl: string, port: number, teardown: Teardown): Promise<number> {
+  log.info('starting PostGraphile…');
+  const started = Date.now();
+  const prepared = await prepare(demoSettings(endpoint), { env: {}, rc: null });
+  const created = expectServer();
+  const postgraphileArgs = [
+    '--plugins', SERVER_HOOKS_PATH,
+    '-c', connectionUrl,
+    '--schema', DEMO_SCHEMA,
+    '--default-role', DEMO_ROLES.anonymous,
+    '--host', HOST,
+    '--port', String(port),
+    '--enhance-graphiql',
+    '--dynamic-json',
+  ];
+  const before = new Set(process.listeners('SIGINT'));
+  launchWithPlugin(prepared, postgraphileArgs);
+  // PostGraphile's CLI exits at once on SIGINT; the demo stops things in order instead.
+  for (const listener of process.listeners('SIGINT')) if (!before.has(listener)) process.removeListener('SIGINT', listener);
+
+  const { server, release } = await created;
+  teardown.add('stop PostGraphile', async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await release();
+  });
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  const actualPort = (server.address() as { port: number }).port;
+  await firstQuery(`http://${HOST}:${actualPort}/graphql`);
+  log.info(`PostGraphile is serving (${seconds(started)})`);
+  return actualPort;
+}
+
+/** The guide on stdout, with fresh tokens for every demo user. */
+function guideText(issuer: LocalIssuer, port: number, embedded: boolean): string {
+  const tokenOptions = { clientId: DEMO_CLIENT_ID, lifetime: TOKEN_LIFETIME };
+  return demoGuide({
+    graphqlUrl: `http://${HOST}:${port}/graphql`,
+    graphiqlUrl: `http://${HOST}:${port}/graphiql`,
+    poolId: DEMO_POOL_ID,
+    users: DEMO_USERS.map((user) => ({
+      user,
+      accessToken: issuer.accessToken(DEMO_POOL_ID, user, tokenOptions),
+      idToken: issuer.idToken(DEMO_POOL_ID, user, tokenOptions),
+    })),
+    expiresAt: new Date((Math.floor(Date.now() / 1000) + TOKEN_LIFETIME) * 1000),
+    realPoolArgs: {
+      cognito: settingsAsFlags({ ...demoSettings(null), userPoolId: 'eu-west-1_AbCdEf123', clientId: '1example23456789' }),
+      postgraphile: ['-c', 'postgres:///app', '--schema', DEMO_SCHEMA, '--default-role', DEMO_ROLES.anonymous],
+    },
+    adminRole: DEMO_ROLES.admin,
+    anonymousRole: DEMO_ROLES.anonymous,
+    stopNote: embedded
+      ? 'Ctrl-C stops the demo and deletes its temporary PostgreSQL data.'
+      : `Ctrl-C stops the demo; schema ${DEMO_SCHEMA} and the demo roles stay in your database.`,
+  });
 }
 
 async function choosePort(requested: number | null): Promise<number> {
