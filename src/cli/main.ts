@@ -4,6 +4,7 @@ import * as log from '../log';
 import { argsCommand } from './commands/args';
 import { doctorCommand } from './commands/doctor';
 import { initCommand } from './commands/init';
+import { demoCommand } from './commands/demo';
 import { keysCommand } from './commands/keys';
 import { pemCommand } from './commands/pem';
 import { runCommand } from './commands/run';
@@ -32,7 +33,11 @@ Configuration comes from flags, then environment variables, then the cognito
 section of .postgraphilerc.js in the working directory. PostGraphile's own
 arguments go after --.
 
+New here? \`postgraphile-cognito demo\` starts a local issuer, PostgreSQL and
+PostGraphile, and prints tokens and curl commands to try: no AWS account needed.
+
 Examples:
+  $ npx postgraphile-cognito demo
   $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app
   $ postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 -- -c postgres:///app
   $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
@@ -44,9 +49,9 @@ Examples:
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid (and no usable cached copy), 4 token refused
 (verify); \`doctor\` exits 1 when a check fails; \`run\` exits with
-PostGraphile's own code.`,
+PostGraphile's own code, \`demo\` with 130 after Ctrl-C.`,
   );
-  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand(), initCommand()]) {
+  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand(), initCommand(), demoCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }
