@@ -67,6 +67,11 @@ export class PostGraphileVersionError extends PostgraphileCognitoError {
   readonly exitCode = ExitCode.usage;
 }
 
+/** The demo's PostgreSQL could not be started, reached or prepared: exit 2, the hint says what to change. */
+export class DatabaseError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.usage;
+}
+
 /** PostGraphile would not find a server plugin the user listed: exit 2. */
 export class PluginNotFoundError extends PostgraphileCognitoError {
   readonly exitCode = ExitCode.usage;

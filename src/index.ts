@@ -10,6 +10,9 @@ export { pemOf, selectKeys, decodeJwtHeader } from './pem';
 export { buildPostGraphileArgs, shellLine, shellQuote, locatePostGraphile } from './postgraphile';
 export { makeCognitoPlugin, claimsToSettings, decideRole, CognitoVerifier, TokenRejectedError } from './plugin';
 export { PLUGIN_PATH } from './plugin/path';
+// A Cognito-compatible issuer on 127.0.0.1, for tests of code that verifies Cognito tokens.
+export { LocalIssuer, SigningKey } from './issuer';
+export type { IssuerOptions, IssuerUser, TokenOptions } from './issuer';
 export {
   ExitCode,
   PostgraphileCognitoError,
@@ -18,4 +21,5 @@ export {
   JwksError,
   KeyNotFoundError,
   PostGraphileVersionError,
+  DatabaseError,
 } from './errors';

@@ -3,6 +3,8 @@ import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../er
 import * as log from '../log';
 import { argsCommand } from './commands/args';
 import { doctorCommand } from './commands/doctor';
+import { initCommand } from './commands/init';
+import { demoCommand } from './commands/demo';
 import { keysCommand } from './commands/keys';
 import { pemCommand } from './commands/pem';
 import { runCommand } from './commands/run';
@@ -31,20 +33,25 @@ Configuration comes from flags, then environment variables, then the cognito
 section of .postgraphilerc.js in the working directory. PostGraphile's own
 arguments go after --.
 
+New here? \`postgraphile-cognito demo\` starts a local issuer, PostgreSQL and
+PostGraphile, and prints tokens and curl commands to try: no AWS account needed.
+
 Examples:
+  $ npx postgraphile-cognito demo
   $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app
   $ postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 -- -c postgres:///app
   $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
   $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
   $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 "$TOKEN"
   $ postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app --default-role app_anonymous
+  $ postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 -- --default-role app_anonymous
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid (and no usable cached copy), 4 token refused
 (verify); \`doctor\` exits 1 when a check fails; \`run\` exits with
-PostGraphile's own code.`,
+PostGraphile's own code, \`demo\` with 130 after Ctrl-C.`,
   );
-  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand()]) {
+  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand(), initCommand(), demoCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }

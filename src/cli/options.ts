@@ -59,10 +59,10 @@ export function postgraphileArgsAfterDash(command: Command, operands: readonly s
   const afterDash = dash >= 0 ? raw.slice(dash + 1) : [];
   const stray = operands.slice(0, operands.length - afterDash.length);
   if (stray.length > 0) {
-    const names = (command.parent?.commands ?? [command]).map((c) => c.name());
+    const commands = (command.parent?.commands ?? [command]).map((c) => c.name()).join(', ');
     throw new UsageError(
       `unknown command or argument "${stray[0]}"`,
-      `the commands are ${names.join(', ')}; PostGraphile's own arguments go after --, e.g. postgraphile-cognito run -- -c postgres:///app`,
+      `the commands are ${commands}; PostGraphile's own arguments go after --, e.g. postgraphile-cognito run -- -c postgres:///app`,
     );
   }
   return [...afterDash];

@@ -1,8 +1,9 @@
 import { CognitoConfig, loadRcFile, RawSettings, RcFile, resolveConfig } from '../config';
-import { KeySource, loadKeys, ValidatedJwks } from '../jwks';
+import { describeStartup, KeySource, loadKeys, ValidatedJwks } from '../jwks';
 import * as log from '../log';
+import { setHandover } from '../plugin/handover';
 import { PLUGIN_PATH } from '../plugin/path';
-import { buildPostGraphileArgs } from '../postgraphile';
+import { assertPluginsLoadable, buildPostGraphileArgs, launchInProcess, locatePostGraphile, pluginsIn } from '../postgraphile';
 
 export interface Prepared {
   config: CognitoConfig;
@@ -15,10 +16,16 @@ export interface Prepared {
   source: KeySource;
 }
 
+/** Where settings other than flags come from; the demo reads none, so only its own flags count. */
+export interface SettingSources {
+  env: NodeJS.ProcessEnv;
+  rc: RcFile | null;
+}
+
 /** Configuration -> JWKS (network, else the disk cache): the stages every command starts with. */
-export async function prepare(flags: RawSettings): Promise<Prepared> {
-  const rc = loadRcFile(process.cwd());
-  const { config, warnings } = resolveConfig({ flags, env: process.env, rc });
+export async function prepare(flags: RawSettings, sources?: SettingSources): Promise<Prepared> {
+  const { env, rc } = sources ?? { env: process.env, rc: loadRcFile(process.cwd()) };
+  const { config, warnings } = resolveConfig({ flags, env, rc });
   const quiet = isPostGraphileWorker();
   const warn = (text: string) => {
     if (!quiet) log.warn(text);
@@ -49,4 +56,21 @@ export function postgraphileArgsFor(prepared: Prepared, userArgs: readonly strin
     rcPlugins: prepared.rc?.options.plugins,
     cwd: process.cwd(),
   });
+}
+
+/**
+ * Prepared configuration and keys -> PostGraphile v4 running in this process
+ * with the plugin and the argument list `args` prints. `run` is this; the
+ * demo comes here too, with its issuer's endpoint as the only difference.
+ */
+export function launchWithPlugin(prepared: Prepared, userArgs: readonly string[]): void {
+  const quiet = isPostGraphileWorker();
+  if (!quiet) for (const warning of prepared.warnings) log.warn(warning);
+  const install = locatePostGraphile(process.cwd());
+  const args = postgraphileArgsFor(prepared, userArgs);
+  assertPluginsLoadable(install, pluginsIn(args));
+  const { config, jwks, source, fetchedAt } = prepared;
+  if (!quiet) log.info(`${describeStartup(config, prepared)}; PostGraphile ${install.version} (${install.origin})`);
+  setHandover({ config, jwks, fetchedAt, source });
+  launchInProcess(install, args, process.argv);
 }

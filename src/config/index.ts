@@ -1,6 +1,6 @@
 export { resolveConfig, defaultCacheDir, DEFAULT_ROLE_CLAIM, DEFAULT_CLOCK_TOLERANCE, DEFAULT_TOKEN_USE } from './resolve';
 export type { ResolvedConfig, ConfigInput, ConfigWarning } from './resolve';
-export { loadRcFile, FLAG_NAMES, ENV_NAMES, PLUGIN_FLAG_KEYS, pluginFlagName, pluginFlagProperty } from './sources';
+export { loadRcFile, RC_PLACES, FLAG_NAMES, ENV_NAMES, PLUGIN_FLAG_KEYS, pluginFlagName, pluginFlagProperty } from './sources';
 export type { RcFile } from './sources';
 export { poolUrls, defaultEndpoint, isLoopbackHost } from './urls';
 export type { CognitoConfig, RawSettings, SettingKey, TokenUse } from './types';

@@ -73,7 +73,7 @@ export interface RcFile {
 
 // PostGraphile does require.resolve(cwd + '/.postgraphilerc'): the extensionless
 // file first (as JavaScript), then .js, then .json. Read the same file it reads.
-const RC_PLACES = ['.postgraphilerc', '.postgraphilerc.js', '.postgraphilerc.json'];
+export const RC_PLACES: readonly string[] = ['.postgraphilerc', '.postgraphilerc.js', '.postgraphilerc.json'];
 
 /** Finds and reads the PostGraphile rc file in `cwd` (only there, as PostGraphile does). */
 export function loadRcFile(cwd: string): RcFile | null {
@@ -83,7 +83,7 @@ export function loadRcFile(cwd: string): RcFile | null {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { cosmiconfigSync, defaultLoadersSync } = require('cosmiconfig') as typeof import('cosmiconfig');
   const explorer = cosmiconfigSync('postgraphile', {
-    searchPlaces: RC_PLACES,
+    searchPlaces: [...RC_PLACES],
     searchStrategy: 'none',
     loaders: { noExt: defaultLoadersSync['.js'] },
     cache: false,

@@ -19,8 +19,8 @@ export function isLoopbackHost(hostname: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** A URL fit for messages: credentials in it are masked. */
+/** A URL fit for messages: credentials in it are masked, also a `password=` query parameter (libpq's). */
 export function redact(url: string): string {
   // Up to the last @ before the path: a password may itself contain @.
-  return url.replace(/\/\/[^/]*@/, '//***@');
+  return url.replace(/\/\/[^/]*@/, '//***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
 }

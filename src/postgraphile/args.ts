@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CognitoConfig, pluginFlagName } from '../config';
+import { CognitoConfig, defaultCacheDir, pluginFlagName } from '../config';
 import { UsableKey } from '../jwks';
 import { pemOf, selectKeys } from '../pem';
 
@@ -60,7 +60,9 @@ export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath,
  * setting is spelled out, defaults included, because a flag is the only way
  * to override an environment variable or rc value back to the default. Empty
  * lists and an unset role cannot be flags, and cannot be given as flags to
- * postgraphile-cognito either.
+ * postgraphile-cognito either. The default cache folder is left out: the
+ * plugin works out the same one from the same environment, and a list pasted
+ * onto another machine should use that machine's.
  */
 export function pluginFlags(config: CognitoConfig): string[] {
   const flags: string[] = [
@@ -69,12 +71,13 @@ export function pluginFlags(config: CognitoConfig): string[] {
     pluginFlagName('tokenUse'), config.tokenUse,
     pluginFlagName('roleClaim'), config.roleClaim.join(','),
     pluginFlagName('clockTolerance'), String(config.clockTolerance),
-    pluginFlagName('cacheDir'), config.cacheDir,
     pluginFlagName('offline'), String(config.offline),
   ];
   if (config.clientIds.length > 0) flags.push(pluginFlagName('clientId'), config.clientIds.join(','));
   if (config.allowedRoles.length > 0) flags.push(pluginFlagName('allowedRoles'), config.allowedRoles.join(','));
   if (config.authenticatedRole) flags.push(pluginFlagName('authenticatedRole'), config.authenticatedRole);
+  // The default folder is this machine's home: a list pasted elsewhere should use that machine's.
+  if (config.cacheDir !== defaultCacheDir(process.env)) flags.push(pluginFlagName('cacheDir'), config.cacheDir);
   return flags;
 }
 

@@ -258,7 +258,7 @@ describe('configuration precedence and validation', () => {
 
     test('a mistyped command is refused, not handed to PostGraphile', async () => {
       const r = await noFetch(['keyz', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint]);
-      assertCleanError(r, 2, /unknown command or argument "keyz"/, /the commands are run, args, keys, pem\b/);
+      assertCleanError(r, 2, /unknown command or argument "keyz"/, /the commands are run, args, keys, pem\b/, /\binit\b/, /\bdemo\b/);
       const afterDash = await noFetch(['args', 'stray', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--', '-c', 'x']);
       assertCleanError(afterDash, 2, /"stray"/);
     });

@@ -129,6 +129,7 @@ describe('doctor', () => {
       'configuration',
       'JWKS',
       'JWKS cache headers',
+      'JWKS copy on disk',
       'database',
       'PostgreSQL version',
       'role app_anonymous',
@@ -145,7 +146,7 @@ describe('doctor', () => {
     assertMark(r, 'role app_anonymous', 'PASS', /default role, from --default-role/, literal(`${login} can SET ROLE to it`));
     assertMark(r, 'role app_user', 'PASS', /authenticated role; allowed role/);
     assertMark(r, 'connecting role', 'PASS', /not a superuser and has no BYPASSRLS/);
-    assert.match(r.stdout, /\nok: 9 passed, 0 warning\(s\), 0 failed, 0 skipped\n$/, show(r));
+    assert.match(r.stdout, /\nok: 10 passed, 0 warning\(s\), 0 failed, 0 skipped\n$/, show(r));
     assert.ok(!r.stdout.includes(password), 'the password was printed');
   });
 
@@ -215,6 +216,8 @@ describe('doctor', () => {
         assert.equal(r.code, 1, show(r));
         assertMark(r, 'JWKS', 'FAIL', literal(faulty.endpoint), pattern);
         assertMark(r, 'JWKS cache headers', 'SKIP');
+        // No copy was ever saved for this fresh endpoint: run will exit 3 (a warning here; the JWKS line failed).
+        assertMark(r, 'JWKS copy on disk', 'WARN', /no copy in .*run will exit 3/);
         assertMark(r, 'database', 'PASS');
         assertMark(r, 'role app_user', 'PASS');
       });
@@ -239,6 +242,33 @@ describe('doctor', () => {
       assert.equal(kid.code, 1, show(kid));
       assertMark(kid, 'JWKS', 'FAIL', /--kid key-z is not one of them/, /pick one of key-a/);
     });
+  });
+
+  test('the JWKS copy on disk: saved after a fetch, reported when the JWKS is down, used by --offline', async () => {
+    const cacheDir = dir();
+    const f = await JwksFixture.start(['key-a']);
+    fixtures.push(f);
+    const withCache = (extra: string[] = []) => doctor([...allowed(), '--cache-dir', cacheDir, ...extra], asLogin(), { endpoint: f.endpoint });
+    const noCopyOffline = await withCache(['--offline']);
+    assert.equal(noCopyOffline.code, 1, show(noCopyOffline));
+    assertMark(noCopyOffline, 'JWKS', 'SKIP', /--offline/);
+    assertMark(noCopyOffline, 'JWKS copy on disk', 'FAIL', /no copy in .*run --offline would exit 3/);
+
+    const fetched = await withCache();
+    assert.equal(fetched.code, 0, show(fetched));
+    assertMark(fetched, 'JWKS copy on disk', 'PASS', /saved to .*jwks-[0-9a-f]+\.json/);
+
+    const requests = f.requests;
+    const offline = await withCache(['--offline']);
+    assert.equal(offline.code, 0, show(offline));
+    assertMark(offline, 'JWKS copy on disk', 'PASS', /run --offline will use .*kids key-a/);
+    assert.equal(f.requests, requests, '--offline touched the network');
+
+    f.mode = 'status-500';
+    const down = await withCache();
+    assert.equal(down.code, 1, show(down));
+    assertMark(down, 'JWKS', 'FAIL', /HTTP 500/);
+    assertMark(down, 'JWKS copy on disk', 'WARN', /run would start from the cached copy .*fetched \d+ s ago, kids key-a/);
   });
 
   test('cache headers are reported, max-age in words', async () => {

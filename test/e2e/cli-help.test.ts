@@ -11,10 +11,11 @@ const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 
 
 describe('help and version', () => {
   const cases: { args: string[]; mentions: RegExp[] }[] = [
-    { args: ['--help'], mentions: [/Usage: postgraphile-cognito/, /\brun\b/, /\bargs\b/, /\bkeys\b/, /\bpem\b/, /\bverify\b/, /Exit codes/, /4 token refused/] },
+    { args: ['--help'], mentions: [/Usage: postgraphile-cognito/, /\brun\b/, /\bargs\b/, /\bkeys\b/, /\bpem\b/, /\bverify\b/, /\bdemo\b/, /postgraphile-cognito demo/, /Exit codes/, /4 token refused/] },
     { args: ['run', '--help'], mentions: [/Usage: postgraphile-cognito run/, /--user-pool-id/, /--client-id/, /--token-use/, /--cache-dir/, /--offline/, /--quiet/] },
     { args: ['args', '--help'], mentions: [/Usage: postgraphile-cognito args/, /--json/, /--user-pool-id/] },
     { args: ['keys', '--help'], mentions: [/Usage: postgraphile-cognito keys/, /--json/, /--endpoint/] },
+    { args: ['demo', '--help'], mentions: [/Usage: postgraphile-cognito demo/, /--port/, /--database-url/, /DATABASE_URL/, /exit 130/] },
     { args: ['pem', '--help'], mentions: [/Usage: postgraphile-cognito pem/, /--kid/, /--for-token/, /--all/, /--out/] },
     { args: ['verify', '--help'], mentions: [/Usage: postgraphile-cognito verify/, /--json/, /unknown_kid/, /0 valid, 4 refused/] },
   ];

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanEnv, runCli } from '../helpers/cli';
+import { cleanEnv, emptyCacheDir, runCli } from '../helpers/cli';
 import { assertCleanError, assertOk, literal, show } from '../helpers/cli-assert';
 import { JwksFixture } from '../helpers/jwks-server';
 import { freePort } from '../helpers/net';
@@ -94,7 +94,8 @@ describe('proxies', () => {
 
   test('the TLS certificate is really checked: without the test CA, exit 3 with a TLS error', async (t) => {
     if (!certs || !proxy) return t.skip(NO_OPENSSL);
-    const r = await runCli(['keys', '--user-pool-id', POOL], { env: cleanEnv({ HTTPS_PROXY: proxy.url }), cwd: tmp });
+    // A fresh cache folder: the earlier tests saved this URL's keys, which would be used instead.
+    const r = await runCli(['keys', '--user-pool-id', POOL, '--cache-dir', emptyCacheDir()], { env: cleanEnv({ HTTPS_PROXY: proxy.url }), cwd: tmp });
     assertCleanError(r, 3, literal(`https://${HOST}/${POOL}/.well-known/jwks.json`), /TLS|certificate/i, /NODE_EXTRA_CA_CERTS/);
   });
 
@@ -109,7 +110,7 @@ describe('proxies', () => {
 
   test('without NO_PROXY the same dead HTTP_PROXY is used, and the fetch fails (exit 3)', async () => {
     const before = fixture.requests;
-    const r = await runCli(['keys', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint], {
+    const r = await runCli(['keys', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--cache-dir', emptyCacheDir()], {
       env: cleanEnv({ HTTP_PROXY: `http://127.0.0.1:${deadPort}` }),
       cwd: tmp,
     });

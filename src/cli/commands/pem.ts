@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../../errors';
+import { fsReason, writeTempFile } from '../../files';
 import { pemOf, selectKeys } from '../../pem';
 import { addConfigOptions, settingsFromOptions } from '../options';
 import { prepare } from '../prepare';
@@ -63,26 +64,18 @@ function readStdin(): string {
   return token;
 }
 
-/** Temp file in the same folder, then rename: readers see the old file or the new one, never half. */
+/** Temp file in the same folder, then rename (see writeTempFile). */
 export function writeAtomically(file: string, text: string): void {
   const target = path.resolve(file);
   if (/[\\/]$/.test(file) || isDirectory(target)) {
     throw new UsageError(`--out ${file} is a folder`, 'name the file to write, e.g. --out keys/cognito.pem');
   }
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  let temp: string | null = null;
   try {
-    const fd = fs.openSync(temp, 'wx', 0o644);
-    try {
-      fs.writeFileSync(fd, text);
-      // On disk before the rename, so a crash cannot leave an empty file under the real name.
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    temp = writeTempFile(target, text);
     fs.renameSync(temp, target);
   } catch (error) {
-    fs.rmSync(temp, { force: true });
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`cannot write ${target} (${reason})`, 'check that the folder exists and is writable');
+    if (temp) fs.rmSync(temp, { force: true });
+    throw new UsageError(`cannot write ${target} (${fsReason(error)})`, 'check that the folder exists and is writable');
   }
 }

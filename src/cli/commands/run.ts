@@ -1,10 +1,6 @@
 import { Command } from 'commander';
-import { describeStartup } from '../../jwks';
-import * as log from '../../log';
-import { setHandover } from '../../plugin/handover';
-import { assertPluginsLoadable, launchInProcess, locatePostGraphile, pluginsIn } from '../../postgraphile';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
-import { isPostGraphileWorker, postgraphileArgsFor, prepare } from '../prepare';
+import { launchWithPlugin, prepare } from '../prepare';
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -25,16 +21,7 @@ Examples:
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
-    const prepared = await prepare(settingsFromOptions(opts));
-    const quiet = isPostGraphileWorker();
-    if (!quiet) for (const warning of prepared.warnings) log.warn(warning);
-    const install = locatePostGraphile(process.cwd());
-    const args = postgraphileArgsFor(prepared, postgraphileArgs);
-    assertPluginsLoadable(install, pluginsIn(args));
-    const { config, jwks, source, fetchedAt } = prepared;
-    if (!quiet) log.info(`${describeStartup(config, prepared)}; PostGraphile ${install.version} (${install.origin})`);
-    setHandover({ config, jwks, fetchedAt, source });
-    launchInProcess(install, args, process.argv);
+    launchWithPlugin(await prepare(settingsFromOptions(opts)), postgraphileArgs);
   });
   return command;
 }

@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { UsageError } from '../../errors';
+import { DEFAULT_DEMO_PORT, runDemo } from '../../demo';
+
+export function demoCommand(): Command {
+  const command = new Command('demo')
+    .description('try it with no AWS account: a local Cognito-compatible issuer, PostgreSQL with row-level security, and PostGraphile')
+    .option('--port <port>', `port for GraphQL on 127.0.0.1; 0 picks a free one (default: ${DEFAULT_DEMO_PORT}, or a free one when it is taken)`)
+    .option('--database-url <url>', 'use this PostgreSQL (creates schema demo and demo_* roles in it) instead of an embedded one [env DATABASE_URL]');
+  command.addHelpText(
+    'after',
+    `
+Tokens come from a local issuer that serves a pool's JWKS like Cognito does;
+PostGraphile starts through the same code as \`run\`, with only the endpoint
+pointing at that issuer. Without --database-url, an embedded PostgreSQL runs
+with its data in a temporary folder, deleted on exit. Ctrl-C stops everything
+(exit 130).
+
+Examples:
+  $ npx postgraphile-cognito demo
+  $ postgraphile-cognito demo --port 0 --database-url postgres://postgres:secret@localhost/scratch`,
+  );
+  command.action(async (opts: Record<string, unknown>) => {
+    const fromEnv = process.env.DATABASE_URL?.trim();
+    await runDemo({
+      port: typeof opts.port === 'string' ? parsePort(opts.port) : null,
+      databaseUrl: typeof opts.databaseUrl === 'string' ? opts.databaseUrl : fromEnv ? fromEnv : null,
+    });
+  });
+  return command;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || port > 65535) {
+    throw new UsageError(`--port "${text}" is not a port number`, 'use a number from 1 to 65535, or 0 for any free port');
+  }
+  return port;
+}

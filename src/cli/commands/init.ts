@@ -1,0 +1,56 @@
+import { Command } from 'commander';
+import { UsageError } from '../../errors';
+import { ECOSYSTEM_FILE, init, knownPostGraphileFlags, RC_FILE } from '../../init';
+import * as log from '../../log';
+import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
+
+export function initCommand(): Command {
+  const command = new Command('init')
+    .description(`write ${RC_FILE} from these flags, and with --pm2 a pm2 ${ECOSYSTEM_FILE}`)
+    .argument('[postgraphileArgs...]', "PostGraphile arguments, after --: they become the rc file's options")
+    .option('--pm2', `also write ${ECOSYSTEM_FILE}, which runs node_modules/.bin/postgraphile-cognito run under pm2`)
+    .option('--instances <n>', 'with --pm2: pm2 cluster mode with n instances (default: fork mode, one instance)')
+    .option('--force', `replace an existing ${RC_FILE} or ${ECOSYSTEM_FILE}`);
+  addConfigOptions(command, 'all');
+  command.addHelpText(
+    'after',
+    `
+The cognito section gets the flags you give (and tokenUse, always); the
+options section gets PostGraphile's arguments after --. Without -c the file
+reads process.env.DATABASE_URL, so no password lands in it. init knows these
+PostGraphile flags and refuses others, by name:
+  ${knownPostGraphileFlags().join(', ')}
+It never replaces a file without --force, and writes nothing if it refuses.
+In a package with "type": "module" the files are .postgraphilerc and
+ecosystem.config.cjs instead, as .js files there cannot be CommonJS.
+
+Examples:
+  $ npx postgraphile-cognito init --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 -- --default-role app_anonymous
+  $ npx postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 --allowed-roles app_user -- -s app_public --port 5000
+  $ DATABASE_URL=postgres:///app pm2 start ecosystem.config.js
+  $ npx postgraphile-cognito init --pm2 --instances 2 --force --user-pool-id eu-west-1_AbCdEf123`,
+  );
+  command.action((operands: string[], opts: Record<string, unknown>, self: Command) => {
+    const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
+    const result = init({
+      dir: process.cwd(),
+      flags: settingsFromOptions(opts),
+      postgraphileArgs,
+      pm2: opts.pm2 === true,
+      instances: typeof opts.instances === 'string' ? parseInstances(opts.instances) : null,
+      force: opts.force === true,
+    });
+    for (const line of result.summary) log.info(`wrote ${line}`);
+    for (const warning of result.warnings) log.warn(warning);
+    const ecosystem = result.written[1];
+    const start = ecosystem ? `pm2 start ${ecosystem}` : 'npx postgraphile-cognito run';
+    log.info(`next: ${result.connectionFromEnv ? `export DATABASE_URL=postgres://..., then ${start}` : start}`);
+  });
+  return command;
+}
+
+function parseInstances(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1) throw new UsageError(`--instances ${text} is not a number of instances`, 'use a whole number such as 2');
+  return n;
+}

@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { loadRcFile, RawSettings, resolveConfig } from '../../src/config';
+import { ConfigError, UsageError } from '../../src/errors';
+import { cognitoSection, init, InitInput, optionsFromPostGraphileArgs, rcOptions, renderEcosystemFile, renderRcFile } from '../../src/init';
+import { tempDirs } from '../helpers/temp';
+
+const POOL = 'eu-west-1_AbCdEf123';
+const temp = tempDirs('pgc-init-unit-');
+const tempDir = temp.make;
+after(temp.removeAll);
+
+/** Loads a file's text as Node would `require` it, from `dir` (fresh each time). */
+function evaluate(text: string, dir = tempDir(), name = 'file.js'): Record<string, unknown> {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  delete require.cache[file];
+  return require(file) as Record<string, unknown>;
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  assert.fail('expected an error');
+}
+
+function usageError(fn: () => unknown, ...patterns: RegExp[]): UsageError {
+  const error = thrown(fn);
+  assert.ok(error instanceof UsageError, `expected a UsageError, got ${String(error)}`);
+  assert.equal(error.exitCode, 2);
+  for (const pattern of patterns) assert.match(`${error.message}\n${error.hint}`, pattern);
+  return error;
+}
+
+function input(dir: string, over: Partial<InitInput> = {}): InitInput {
+  return { dir, flags: { userPoolId: POOL }, postgraphileArgs: [], pm2: false, instances: null, force: false, ...over };
+}
+
+describe('optionsFromPostGraphileArgs', () => {
+  test("maps short and long flags to PostGraphile's rc option names and value shapes", () => {
+    const options = optionsFromPostGraphileArgs([
+      '-c', 'postgres:///app', '-s', 'app_public,app_private', '-p', '5001', '-n', '0.0.0.0', '--default-role', 'app_anonymous',
+      '--watch', '-j', '--enhance-graphiql', '--cors', '--no-ignore-rbac', '-N', '--extended-errors', 'hint,detail', '--timeout=3000',
+      '--plugins', '@graphile/pg-pubsub,./mine.js',
+    ]);
+    assert.deepEqual(Object.fromEntries(options), {
+      connection: 'postgres:///app',
+      schema: ['app_public', 'app_private'],
+      port: 5001,
+      host: '0.0.0.0',
+      defaultRole: 'app_anonymous',
+      watch: true,
+      dynamicJson: true,
+      enhanceGraphiql: true,
+      cors: true,
+      ignoreRbac: false,
+      setofFunctionsContainNulls: false,
+      extendedErrors: ['hint', 'detail'],
+      timeout: 3000,
+      plugins: ['@graphile/pg-pubsub', './mine.js'],
+    });
+  });
+
+  test('--show-error-stack takes json or string as PostGraphile does, or nothing', () => {
+    assert.equal(optionsFromPostGraphileArgs(['--show-error-stack', 'json']).get('showErrorStack'), 'json');
+    assert.equal(optionsFromPostGraphileArgs(['--show-error-stack', 'string']).get('showErrorStack'), true);
+    assert.deepEqual(Object.fromEntries(optionsFromPostGraphileArgs(['--show-error-stack', '--watch'])), { showErrorStack: true, watch: true });
+  });
+
+  test('a repeated flag keeps its last value', () => {
+    assert.equal(optionsFromPostGraphileArgs(['-p', '1', '--port', '2']).get('port'), 2);
+  });
+
+  test('refuses every argument it cannot map, by name, instead of dropping it', () => {
+    usageError(() => optionsFromPostGraphileArgs(['--watch', '--legacy-relations', 'omit', '-jw']), /--legacy-relations omit -jw/, /by hand/);
+    usageError(() => optionsFromPostGraphileArgs(['stray']), /stray/);
+  });
+
+  test("refuses PostGraphile's JWT flags: run sets them from the pool", () => {
+    usageError(() => optionsFromPostGraphileArgs(['--jwt-secret', 'x']), /--jwt-secret/, /run sets them/);
+    usageError(() => optionsFromPostGraphileArgs(['-A', '']), /-A/, /run sets them/);
+  });
+
+  test('a missing or malformed value is a usage error naming the flag', () => {
+    usageError(() => optionsFromPostGraphileArgs(['--default-role']), /--default-role needs a value/);
+    usageError(() => optionsFromPostGraphileArgs(['-c', '--watch']), /--connection needs a value/);
+    usageError(() => optionsFromPostGraphileArgs(['-p', 'five']), /--port needs a number, not "five"/);
+    usageError(() => optionsFromPostGraphileArgs(['--watch=yes']), /--watch takes no value/);
+  });
+});
+
+describe('renderRcFile', () => {
+  test('strings are JavaScript literals: quotes, backslashes, ${}, newlines and comment ends survive, and nothing runs', () => {
+    const nasty = `a"b'c\\d\${process.exit(9)}\n*/ \u2028 "); process.exit(7); ("`;
+    const options = new Map<string, string | string[]>([['defaultRole', nasty], ['schema', [nasty, 'x']]]);
+    const text = renderRcFile({ cognito: new Map([['authenticatedRole', nasty]]), options });
+    const loaded = evaluate(text) as { options: Record<string, unknown>; cognito: Record<string, unknown> };
+    assert.equal(loaded.cognito.authenticatedRole, nasty);
+    assert.equal(loaded.options.defaultRole, nasty);
+    assert.deepEqual(loaded.options.schema, [nasty, 'x']);
+  });
+
+  test('without -c the connection is process.env.DATABASE_URL, read when the file is loaded', () => {
+    const text = renderRcFile({ cognito: new Map(), options: rcOptions(new Map()) });
+    assert.match(text, /connection: process\.env\.DATABASE_URL,/);
+    const before = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = 'postgres:///from-env';
+    try {
+      assert.equal((evaluate(text).options as Record<string, unknown>).connection, 'postgres:///from-env');
+    } finally {
+      if (before === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = before;
+    }
+  });
+
+  test('a given connection string is written as given', () => {
+    const options = rcOptions(new Map([['connection', 'postgres://u:p@h/db']]));
+    assert.deepEqual([...options], [['connection', 'postgres://u:p@h/db']]);
+  });
+});
+
+describe('cognitoSection', () => {
+  const section = (flags: RawSettings) => Object.fromEntries(cognitoSection(flags, resolveConfig({ flags }).config));
+
+  test('only the settings given, plus tokenUse; lists as arrays, the clock tolerance as a number', () => {
+    assert.deepEqual(section({ userPoolId: POOL }), { userPoolId: POOL, tokenUse: 'access' });
+    assert.deepEqual(
+      section({ userPoolId: POOL, clientId: 'c1, c2', allowedRoles: 'app_user,app_admin', clockTolerance: '10', tokenUse: 'ID', roleClaim: 'custom:role' }),
+      { userPoolId: POOL, clientId: ['c1', 'c2'], tokenUse: 'id', roleClaim: 'custom:role', allowedRoles: ['app_user', 'app_admin'], clockTolerance: 10 },
+    );
+    assert.deepEqual(section({ userPoolId: 'local_Ab1', endpoint: 'http://127.0.0.1:9229/', region: 'eu-west-1', kid: 'k1' }), {
+      userPoolId: 'local_Ab1', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9229', tokenUse: 'access', kid: 'k1',
+    });
+  });
+});
+
+describe('renderEcosystemFile', () => {
+  type App = { name: string; cwd: string; script: string; args: string[]; exec_mode: string; instances: number; kill_timeout: number };
+  const app = (text: string, dir: string) => (evaluate(text, dir, 'ecosystem.config.js') as { apps: App[] }).apps[0]!;
+
+  test('fork mode by default: runs node_modules/.bin/postgraphile-cognito run from its own folder', () => {
+    const dir = tempDir();
+    const text = renderEcosystemFile({ instances: null });
+    assert.deepEqual(app(text, dir), {
+      name: 'postgraphile-cognito', cwd: dir, script: 'node_modules/.bin/postgraphile-cognito', args: ['run'], exec_mode: 'fork', instances: 1, kill_timeout: 5000,
+    });
+    // The cluster variant is there, commented.
+    assert.match(text, /\/\/ exec_mode: "cluster",\n\s+\/\/ instances: 2,/);
+  });
+
+  test('with instances: cluster mode with that many', () => {
+    const loaded = app(renderEcosystemFile({ instances: 2 }), tempDir());
+    assert.equal(loaded.exec_mode, 'cluster');
+    assert.equal(loaded.instances, 2);
+  });
+});
+
+describe('init: the files on disk', () => {
+  test('writes a .postgraphilerc.js that our loader reads back to the same configuration', () => {
+    const dir = tempDir();
+    const flags: RawSettings = { userPoolId: POOL, clientId: 'c1,c2', allowedRoles: 'app_user', authenticatedRole: 'app_user', roleClaim: 'cognito:groups' };
+    const result = init(input(dir, { flags, postgraphileArgs: ['-p', '5001', '--default-role', 'app_anonymous'] }));
+    assert.deepEqual(result.written, ['.postgraphilerc.js']);
+    assert.equal(result.connectionFromEnv, true);
+    assert.ok(!fs.existsSync(path.join(dir, 'ecosystem.config.js')));
+    const rc = loadRcFile(dir)!;
+    assert.equal(rc.filepath, path.join(dir, '.postgraphilerc.js'));
+    assert.equal(rc.options.port, 5001);
+    assert.equal(rc.options.defaultRole, 'app_anonymous');
+    assert.deepEqual(resolveConfig({ rc }).config, resolveConfig({ flags }).config);
+    assert.deepEqual(fs.readdirSync(dir), ['.postgraphilerc.js'], 'temp files left behind');
+  });
+
+  test('--pm2 writes ecosystem.config.js too', () => {
+    const dir = tempDir();
+    const result = init(input(dir, { pm2: true, instances: 2 }));
+    assert.deepEqual(result.written, ['.postgraphilerc.js', 'ecosystem.config.js']);
+    assert.match(fs.readFileSync(path.join(dir, 'ecosystem.config.js'), 'utf8'), /exec_mode: "cluster",\n\s+instances: 2,/);
+    assert.ok(result.warnings.some((w) => /npm install postgraphile-cognito/.test(w)), 'no word about the missing node_modules/.bin');
+  });
+
+  test('refuses to overwrite either file without --force, and then writes neither', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'ecosystem.config.js'), 'mine');
+    usageError(() => init(input(dir, { pm2: true })), /ecosystem\.config\.js already exists/, /nothing was written/, /--force/);
+    assert.deepEqual(fs.readdirSync(dir), ['ecosystem.config.js']);
+    assert.equal(fs.readFileSync(path.join(dir, 'ecosystem.config.js'), 'utf8'), 'mine');
+
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), 'module.exports = {};');
+    usageError(() => init(input(dir, { pm2: true })), /\.postgraphilerc\.js and ecosystem\.config\.js already exist/);
+    usageError(() => init(input(dir)), /\.postgraphilerc\.js already exists/);
+    assert.equal(fs.readFileSync(path.join(dir, '.postgraphilerc.js'), 'utf8'), 'module.exports = {};');
+
+    init(input(dir, { pm2: true, force: true }));
+    assert.match(fs.readFileSync(path.join(dir, 'ecosystem.config.js'), 'utf8'), /postgraphile-cognito/);
+    assert.equal(loadRcFile(dir)!.cognito.userPoolId, POOL);
+  });
+
+  test('an rc file PostGraphile reads first is refused even with --force; a .json one it would replace needs --force', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, '.postgraphilerc'), 'module.exports = {};');
+    usageError(() => init(input(dir, { force: true })), /PostGraphile would read it instead/);
+    assert.deepEqual(fs.readdirSync(dir), ['.postgraphilerc']);
+
+    const other = tempDir();
+    fs.writeFileSync(path.join(other, '.postgraphilerc.json'), '{}');
+    usageError(() => init(input(other)), /\.postgraphilerc\.json already exists/);
+    const result = init(input(other, { force: true }));
+    assert.ok(result.warnings.some((w) => /\.postgraphilerc\.json is no longer read/.test(w)));
+  });
+
+  test('in a "type": "module" package: .postgraphilerc and ecosystem.config.cjs, which Node loads as CommonJS there', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), 'export default {};');
+    usageError(() => init(input(dir, { pm2: true })), /\.postgraphilerc\.js already exists/, /--force/);
+    const result = init(input(dir, { pm2: true, force: true }));
+    assert.deepEqual(result.written, ['.postgraphilerc', 'ecosystem.config.cjs']);
+    assert.ok(result.warnings.some((w) => /\.postgraphilerc\.js is no longer read/.test(w)));
+    assert.equal(loadRcFile(dir)!.filepath, path.join(dir, '.postgraphilerc'));
+    assert.equal(loadRcFile(dir)!.cognito.userPoolId, POOL);
+    const ecosystem = fs.readFileSync(path.join(dir, 'ecosystem.config.cjs'), 'utf8');
+    assert.match(ecosystem, /pm2 start ecosystem\.config\.cjs/);
+    assert.match(ecosystem, /configuration is in \.postgraphilerc next to/);
+    // A child Node, as PostGraphile and pm2 load them: require() in the module package.
+    const loaded = execFileSync(process.execPath, ['-e', 'console.log(JSON.stringify([require("./.postgraphilerc").cognito.userPoolId, require("./ecosystem.config.cjs").apps[0].script]))'], { cwd: dir, encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(loaded), [POOL, 'node_modules/.bin/postgraphile-cognito']);
+  });
+
+  test('a connection string with a password makes the file readable by its owner only, and says so', () => {
+    const dir = tempDir();
+    const result = init(input(dir, { postgraphileArgs: ['-c', 'postgres://app:s3cret@db/app'] }));
+    assert.equal(fs.statSync(path.join(dir, '.postgraphilerc.js')).mode & 0o777, 0o600);
+    assert.equal(result.connectionFromEnv, false);
+    assert.ok(result.warnings.some((w) => /password/.test(w)));
+    const plain = tempDir();
+    init(input(plain, { postgraphileArgs: ['-c', 'postgres:///app'] }));
+    assert.equal(fs.statSync(path.join(plain, '.postgraphilerc.js')).mode & 0o077, 0o044 & ~process.umask());
+  });
+
+  test('bad input writes nothing: no pool id, --instances without --pm2, an invalid setting, an unmapped flag', () => {
+    const dir = tempDir();
+    usageError(() => init(input(dir, { flags: {} })), /init needs --user-pool-id/);
+    usageError(() => init(input(dir, { instances: 2 })), /--instances/, /add --pm2/);
+    assert.ok(thrown(() => init(input(dir, { flags: { userPoolId: POOL, tokenUse: 'both' } }))) instanceof ConfigError);
+    usageError(() => init(input(dir, { postgraphileArgs: ['--nope'] })), /--nope/);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  test('a folder that is not there: a usage error, no temp files', () => {
+    const dir = path.join(tempDir(), 'missing');
+    usageError(() => init(input(dir)), /cannot write \.postgraphilerc\.js/, /ENOENT/);
+  });
+});
