@@ -52,6 +52,8 @@ export class JwksError extends PostgraphileCognitoError {
     /** What went wrong: HTTP status, timeout, DNS, invalid JSON, no usable key. */
     readonly reason: string,
     hint?: string,
+    /** The endpoint answered that the pool does not exist: a cached copy must not stand in. */
+    readonly final = false,
   ) {
     super(`could not get the JWKS from ${url}: ${reason}`, hint);
   }

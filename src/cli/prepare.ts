@@ -72,5 +72,11 @@ export function launchWithPlugin(prepared: Prepared, userArgs: readonly string[]
   const { config, jwks, source, fetchedAt } = prepared;
   if (!quiet) log.info(`${describeStartup(config, prepared)}; PostGraphile ${install.version} (${install.origin})`);
   setHandover({ config, jwks, fetchedAt, source });
+  if (source.kind === 'cache' && source.why === 'fetch-failed') {
+    // --cluster-workers workers start through this CLI again, with this environment: let them
+    // start from the copy at once instead of each waiting out the same failing fetch. (Their
+    // plugins still refetch over the network for an unknown kid.)
+    process.env.POSTGRAPHILE_COGNITO_OFFLINE = '1';
+  }
   launchInProcess(install, args, process.argv);
 }

@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { CognitoConfig } from '../config';
 import { describeAge } from '../jwks';
+import { printable } from '../plugin/verify';
 import type { Claims, RejectionCode } from '../plugin';
 
 /** What `verify` prints, as text or (this object) as JSON. */
@@ -40,14 +41,20 @@ export function unverifiedFacts(token: string): Pick<TokenReport, 'kid' | 'token
 export function describeTokenReport(report: TokenReport, config: Pick<CognitoConfig, 'userPoolId'>, now: number = Date.now()): string {
   const lines = [report.valid ? `VALID for user pool ${config.userPoolId}` : `INVALID: ${report.reason} (${report.detail})`];
   const row = (name: string, value: string) => lines.push(`  ${name.padEnd(10)} ${value}`);
-  row('kid', report.kid ?? '(none)');
-  row('token_use', report.tokenUse ?? '(none)');
-  row('subject', report.sub ?? '(none)');
-  if (report.exp !== undefined) {
-    const ms = report.exp * 1000 - now;
-    row('expires', `${new Date(report.exp * 1000).toISOString()} (${ms >= 0 ? `in ${describeAge(ms)}` : `${describeAge(-ms)} ago`})`);
-  } else {
+  // kid, token_use and sub come from the token, trusted or not: never raw on a terminal.
+  const shown = (value: string | undefined) => (value === undefined ? '(none)' : printable(value));
+  row('kid', shown(report.kid));
+  row('token_use', shown(report.tokenUse));
+  row('subject', shown(report.sub));
+  const expiry = report.exp === undefined ? null : new Date(report.exp * 1000);
+  if (expiry === null) {
     row('expires', '(no exp claim)');
+  } else if (Number.isNaN(expiry.getTime())) {
+    // Beyond what a date can hold (exp 1e20): say the number.
+    row('expires', `exp ${report.exp} (not a date)`);
+  } else {
+    const ms = expiry.getTime() - now;
+    row('expires', `${expiry.toISOString()} (${ms >= 0 ? `in ${describeAge(ms)}` : `${describeAge(-ms)} ago`})`);
   }
   if (report.valid) {
     row('role', report.role ?? "(not set: PostGraphile's --default-role applies)");

@@ -37,11 +37,20 @@ export function cacheFileFor(dir: string, url: string): string {
  */
 export function writeCachedJwks(dir: string, url: string, text: string, fetchedAt: number): string {
   const file = cacheFileFor(dir, url);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode leaves an existing folder as it is; one we just made gets exactly 0700 (no umask games).
+  if (created !== undefined) fs.chmodSync(dir, 0o700);
   const body = `${JSON.stringify({ url, fetchedAt: new Date(fetchedAt).toISOString(), jwks: JSON.parse(text) as unknown }, null, 2)}\n`;
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    fs.writeFileSync(temporary, body, { mode: 0o600, flag: 'wx' });
+    const fd = fs.openSync(temporary, 'wx', 0o600);
+    try {
+      fs.writeFileSync(fd, body);
+      // On disk before the rename, so a power cut never leaves a truncated copy under the real name.
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temporary, file);
   } catch (error) {
     fs.rmSync(temporary, { force: true });
@@ -50,21 +59,49 @@ export function writeCachedJwks(dir: string, url: string, text: string, fetchedA
   return file;
 }
 
+/** Cached copies are small; anything bigger is not ours. */
+const MAX_CACHE_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Why a cache file must not be trusted, or null: whoever can write it (or
+ * its folder) decides which tokens pass. It must be a regular file (not a
+ * link, pipe or device), owned by this user, and neither it nor its folder
+ * writable by anyone else.
+ */
+function distrust(file: string, stat: fs.Stats, dirStat: fs.Stats): string | null {
+  if (!stat.isFile()) return 'it is not a regular file';
+  if (stat.size > MAX_CACHE_BYTES) return `it is larger than ${MAX_CACHE_BYTES / 1024 / 1024} MiB`;
+  if (process.platform === 'win32') return null;
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) return `it belongs to another user (uid ${stat.uid})`;
+  if ((stat.mode & 0o022) !== 0) return `it is writable by other users (mode ${(stat.mode & 0o777).toString(8)})`;
+  if (uid !== undefined && dirStat.uid !== uid) return `its folder ${path.dirname(file)} belongs to another user (uid ${dirStat.uid})`;
+  if ((dirStat.mode & 0o022) !== 0) return `its folder ${path.dirname(file)} is writable by other users (mode ${(dirStat.mode & 0o777).toString(8)})`;
+  return null;
+}
+
 /** Reads the cached copy for `url`; never throws. */
 export function readCachedJwks(dir: string, url: string): CacheRead {
   const file = cacheFileFor(dir, url);
   let text: string;
-  let stat: fs.Stats;
+  let fd: number;
   try {
-    stat = fs.statSync(file);
-    text = fs.readFileSync(file, 'utf8');
+    // No link is followed, and a pipe cannot make the open wait.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'miss', file };
-    return { kind: 'unusable', file, problem: messageOf(error) };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'miss', file };
+    return { kind: 'unusable', file, problem: code === 'ELOOP' ? 'it is a symbolic link' : messageOf(error) };
   }
-  // Whoever can write this file decides which tokens pass.
-  if (process.platform !== 'win32' && (stat.mode & 0o022) !== 0) {
-    return { kind: 'unusable', file, problem: `it is writable by other users (mode ${(stat.mode & 0o777).toString(8)})` };
+  try {
+    // The checks look at the very file that is read.
+    const problem = distrust(file, fs.fstatSync(fd), fs.statSync(dir));
+    if (problem) return { kind: 'unusable', file, problem };
+    text = fs.readFileSync(fd, 'utf8');
+  } catch (error) {
+    return { kind: 'unusable', file, problem: messageOf(error) };
+  } finally {
+    fs.closeSync(fd);
   }
   let doc: { url?: unknown; fetchedAt?: unknown; jwks?: unknown };
   try {

@@ -39,20 +39,23 @@ export async function fetchJwks(url: string, options: FetchOptions = {}): Promis
 /** Like fetchJwks, also returning the document's text and cache headers. */
 export async function fetchJwksDocument(url: string, options: FetchOptions = {}): Promise<FetchedJwks> {
   const { deadlineMs, attemptTimeoutMs, attempts } = { ...STARTUP_FETCH, ...options };
-  const deadline = Date.now() + deadlineMs;
+  const started = Date.now();
+  const deadline = started + deadlineMs;
   const proxy = proxyFor(url);
   const via = proxy ? ` through proxy ${proxy}` : '';
   let lastCause = 'no attempt made';
+  let made = 0;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
+    made = attempt;
     const outcome = await attemptFetch(url, Math.min(attemptTimeoutMs, remaining));
     if (outcome.kind === 'ok') {
       const { doc, text, headers } = outcome;
       return { jwks: validateJwks(doc, url), text, ...headers };
     }
     lastCause = outcome.cause;
-    if (!outcome.retry) throw new JwksError(url, `${outcome.cause}${via}`, outcome.hint);
+    if (!outcome.retry) throw new JwksError(url, `${outcome.cause}${via}`, outcome.hint, outcome.final);
     const pause = BACKOFF_MS[attempt - 1] ?? 2000;
     if (attempt < attempts && deadline - Date.now() > pause) {
       await new Promise((resolve) => setTimeout(resolve, pause));
@@ -60,14 +63,14 @@ export async function fetchJwksDocument(url: string, options: FetchOptions = {})
   }
   throw new JwksError(
     url,
-    `${lastCause}${via} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+    `${lastCause}${via} (gave up after ${made} attempt${made === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
     proxy ? 'check the proxy (HTTPS_PROXY / HTTP_PROXY, NO_PROXY) and the endpoint' : 'check the network and the endpoint',
   );
 }
 
 type Outcome =
   | { kind: 'ok'; doc: unknown; text: string; headers: Pick<FetchedJwks, 'cacheControl' | 'expires' | 'age'> }
-  | { kind: 'fail'; cause: string; retry: boolean; hint?: string };
+  | { kind: 'fail'; cause: string; retry: boolean; hint?: string; final?: boolean };
 
 async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
   let response: Answer;
@@ -89,7 +92,7 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
     };
   }
   if (status === 404) {
-    return { kind: 'fail', cause: 'HTTP 404 (no such user pool at this endpoint)', retry: false, hint: 'check --user-pool-id, --region and --endpoint' };
+    return { kind: 'fail', cause: 'HTTP 404 (no such user pool at this endpoint)', retry: false, hint: 'check --user-pool-id, --region and --endpoint', final: true };
   }
   if (status !== 200) return { kind: 'fail', cause: `HTTP ${status}`, retry: false };
   const { text } = response;

@@ -37,7 +37,8 @@ export async function loadKeys(config: KeysConfig, warn: Warn, fetchOptions: Fet
     saveToCache(config, fetched.text, warn);
     return { jwks: fetched.jwks, source: { kind: 'network' }, startedAt };
   } catch (error) {
-    if (!(error instanceof JwksError)) throw error;
+    // A 404 is the pool's own answer, not an outage: a deleted pool's keys must not live on.
+    if (!(error instanceof JwksError) || error.final) throw error;
     const read = readCachedJwks(config.cacheDir, config.jwksUrl);
     if (read.kind === 'unusable') warn(`ignoring the cached JWKS ${read.file}: ${read.problem}`);
     if (read.kind !== 'hit') throw error;

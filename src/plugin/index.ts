@@ -71,9 +71,21 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     const resolved: PluginSource = typeof source === 'function' ? source() : source ?? fromEnvironment();
     for (const warning of resolved.warnings ?? []) log.warn(warning.text);
     const { config } = resolved;
-    const cache = new KeyCache(refetchLoader(config, log.warn), {
-      onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`),
-    });
+    /** Until some keys have loaded; the load that brings the first ones says so. */
+    let waitingForKeys = false;
+    const refetch = refetchLoader(config, log.warn);
+    const cache = new KeyCache(
+      async () => {
+        const jwks = await refetch();
+        if (waitingForKeys) {
+          waitingForKeys = false;
+          const kids = jwks.keys.map((k) => k.jwk.kid).join(', ');
+          log.info(config.offline ? `loaded kids [${kids}] from the cache in ${config.cacheDir}` : describeStartup(config, { jwks, source: { kind: 'network' } }));
+        }
+        return jwks;
+      },
+      { onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`) },
+    );
     if (resolved.jwks) {
       cache.prime(resolved.jwks, resolved.fetchedAt);
     } else {
@@ -85,6 +97,7 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
           log.info(describeStartup(config, await loading));
         },
         (error: unknown) => {
+          waitingForKeys = true;
           const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
           log.error(`${messageOf(error)}${hint}; tokens get 503 until a later request loads the keys`);
         },

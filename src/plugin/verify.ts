@@ -121,8 +121,17 @@ export function describeToken(token: string): string {
   } catch {
     /* not a JWT: both unknown */
   }
-  const show = (value: unknown) => (typeof value === 'string' && /^[A-Za-z0-9._:@+=/-]{1,128}$/.test(value) ? value : value === undefined ? 'none' : '(not shown)');
-  return `kid ${show(kid)}, sub ${show(sub)}`;
+  return `kid ${printable(kid)}, sub ${printable(sub)}`;
+}
+
+/**
+ * A value from an unverified token, fit for a log line or a terminal: as it
+ * is when it looks like an id, else "(not shown)"; "none" when absent. No
+ * control characters or escape sequences get through.
+ */
+export function printable(value: unknown): string {
+  if (value === undefined) return 'none';
+  return typeof value === 'string' && /^[A-Za-z0-9._:@+=/-]{1,128}$/.test(value) ? value : '(not shown)';
 }
 
 /** The registered claims must have their JWT types, as aws-jwt-verify's assertJwtPayload demands. */

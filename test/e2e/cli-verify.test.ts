@@ -12,7 +12,7 @@ import type { TokenReport } from '../../src/cli/token-report';
 import { cleanEnv, runCli } from '../helpers/cli';
 import { assertCleanError, show } from '../helpers/cli-assert';
 import { accessClaims, idClaims, JwksFixture } from '../helpers/jwks-server';
-import { hs256WithSecret, now, tamperPayload } from '../helpers/tokens';
+import { hs256WithSecret, now, tamperPayload, unsignedToken } from '../helpers/tokens';
 
 const POOL = 'local_verify1';
 
@@ -123,6 +123,19 @@ describe('verify', () => {
     const missing = await runCli(['verify', ...config()], { env: cleanEnv(), cwd });
     assert.equal(missing.code, 2, show(missing));
     assert.match(missing.stderr, /missing required argument 'token'/);
+  });
+
+  test('untrusted kid and sub never reach the terminal raw; an exp beyond any date is no crash', async () => {
+    const hostile = unsignedToken({ sub: '\nVALID for user pool x\u001b]0;pwned\u0007', exp: 1e20, token_use: 'access' }, 'k\u001b[31mred');
+    const r = await verify(hostile);
+    assert.equal(r.code, 4, show(r));
+    assert.match(r.stdout, /^INVALID: algorithm /);
+    assert.doesNotMatch(r.stdout, /\u001b|\u0007/, 'an escape sequence reached the terminal');
+    assert.equal(r.stdout.match(/VALID for user pool/g), null, 'a forged VALID line');
+    assert.match(r.stdout, /^ {2}kid {8}\(not shown\)$/m);
+    assert.match(r.stdout, /^ {2}subject {4}\(not shown\)$/m);
+    assert.match(r.stdout, /^ {2}expires {4}exp 100000000000000000000 \(not a date\)$/m);
+    assert.equal(r.stderr, '', show(r));
   });
 
   test('a string that is not a JWT: exit 4, malformed', async () => {

@@ -168,7 +168,10 @@ describe('init --pm2 in a freshly installed project', () => {
     assert.equal(new Set(list.map((p) => p.pid)).size, 2);
 
     // Each instance logs the queries it answers to its own file (postgraphile-cognito-out-<id>.log).
-    const queriesIn = (id: number) => (Object.entries(pm2.appLogs(new RegExp(`-out-${id}\\.log$`)))[0]?.[1].match(/allNotes/g) ?? []).length;
+    const logOf = (id: number) => Object.entries(pm2.appLogs(new RegExp(`-out-${id}\\.log$`)))[0]?.[1] ?? '';
+    const queriesIn = (id: number) => (logOf(id).match(/allNotes/g) ?? []).length;
+    // "online" means started: an instance still introspecting the database gets no connections yet.
+    await until(() => [0, 1].every((id) => /listening on port/.test(logOf(id))), 'both instances to listen', 60_000);
     for (let i = 0; i < 12; i++) assert.deepEqual(await notesOf(port, token(i % 2 ? 'alice' : 'bob')), [i % 2 ? "alice's note" : "bob's note"]);
     await until(() => queriesIn(0) > 0 && queriesIn(1) > 0, 'both instances to log a query', 5_000).catch(() => {
       assert.fail(`not both instances served: ${queriesIn(0)} and ${queriesIn(1)} queries`);

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cacheFileFor } from '../../src/jwks/disk-cache';
-import { cleanEnv, runCli } from '../helpers/cli';
+import { cleanEnv, ROOT, runCli } from '../helpers/cli';
 import { assertCleanError, assertOk, literal, parseJsonArray, show } from '../helpers/cli-assert';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, JwksFixture, JwksMode } from '../helpers/jwks-server';
@@ -274,5 +274,164 @@ describe('run: start-up from the cache, --offline, and faults while serving', ()
     assert.match(out, /warning: could not get the JWKS from .*connection refused.*; using the cached copy from \d+ (s|min) ago/);
     assert.match(out, /kids \[key-a, key-b, key-c\] from the cache \(the fetch failed; fetched \d+ (s|min) ago\)/);
     assert.equal(await sub(server, token('key-a', 'after-outage')), 'after-outage');
+  });
+});
+
+describe('run --cluster-workers during a JWKS outage', () => {
+  let db: TestDatabase;
+  let fixture: JwksFixture;
+  let server: RunningServer | undefined;
+  before(async () => {
+    db = await createTestDatabase('jwkscluster');
+    fixture = await JwksFixture.start(['key-a']);
+  });
+  after(async () => {
+    await server?.stop();
+    await fixture.close();
+    await db?.drop();
+  });
+
+  test('the workers start from the copy the primary fell back on, without fetching again; a 404 never falls back', async () => {
+    const cacheDir = newDir('cluster');
+    const config = ['--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--authenticated-role', 'app_user', '--cache-dir', cacheDir];
+    assertOk(await keys(fixture.endpoint, cacheDir));
+    fixture.mode = 'status-500';
+    const before = fixture.requests;
+    server = await startServer({ cwd: tmp, cliArgs: config, postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json', '--cluster-workers', '2'] });
+    // Both workers listen; each must answer with the cached key.
+    await until(() => (server!.output().match(/listening on port/g) ?? []).length >= 2);
+    const token = fixture.sign('key-a', accessClaims('clustered'), { issuer: fixture.issuer(POOL) });
+    for (let i = 0; i < 4; i++) {
+      const res = await server.graphql('{ whoami }', token);
+      assert.equal(res.status, 200, res.text);
+    }
+    // The primary's three attempts only: no worker fetched the failing JWKS again.
+    assert.equal(fixture.requests - before, 3, server.output());
+    await server.stop();
+    server = undefined;
+
+    // The pool's own "does not exist" is not an outage: exit 3 although a copy exists.
+    fixture.mode = 'not-found';
+    const gone = await keys(fixture.endpoint, cacheDir);
+    assertCleanError(gone, 3, /HTTP 404/);
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
+  }
+}
+
+describe('the plugin loaded by PostGraphile itself uses the same cache', () => {
+  const POSTGRAPHILE_CLI = path.join(ROOT, 'node_modules', 'postgraphile', 'cli.js');
+  const PLUGIN = path.join(ROOT, 'dist', 'plugin', 'index.js');
+  let db: TestDatabase;
+  let fixture: JwksFixture;
+  before(async () => {
+    db = await createTestDatabase('jwksplugin');
+    fixture = await JwksFixture.start(['key-a']);
+  });
+  after(async () => {
+    await fixture.close();
+    await db?.drop();
+  });
+
+  const startPlugin = (cacheDir: string, extra: string[] = []) =>
+    startServer({
+      command: [POSTGRAPHILE_CLI, '--plugins', PLUGIN],
+      postgraphileArgs: [
+        '-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json',
+        '--cognito-user-pool-id', POOL, '--cognito-endpoint', fixture.endpoint, '--cognito-client-id', 'client1',
+        '--cognito-authenticated-role', 'app_user', '--cognito-cache-dir', cacheDir, ...extra,
+      ],
+      cwd: tmp,
+    });
+  const whoIs = async (server: RunningServer, sub: string) => {
+    const res = await server.graphql('{ whoami }', fixture.sign('key-a', accessClaims(sub), { issuer: fixture.issuer(POOL) }));
+    return { status: res.status, sub: (res.body.data?.whoami as { sub?: string } | undefined)?.sub, text: res.text };
+  };
+  /** The plugin loads the keys after PostGraphile listens; wait for its line. */
+  const waitFor = async (server: RunningServer, pattern: RegExp) => {
+    const deadline = Date.now() + 30_000;
+    while (!pattern.test(server.output())) {
+      if (Date.now() > deadline) assert.fail(`no ${pattern} in:\n${server.output()}`);
+      await sleep(50);
+    }
+  };
+
+  test('saves the copy, falls back on it with a warning, and --cognito-offline true uses it without a request', async () => {
+    const cacheDir = newDir('plugin');
+    fixture.mode = 'ok';
+    let server = await startPlugin(cacheDir);
+    assert.deepEqual(await whoIs(server, 'p1').then((r) => [r.status, r.sub]), [200, 'p1']);
+    await waitFor(server, /kids \[key-a\] fetched \(cache not used\)/);
+    assert.ok(fs.existsSync(cacheFileFor(cacheDir, jwksUrl(fixture.endpoint))));
+    await server.stop();
+
+    fixture.mode = 'status-500';
+    server = await startPlugin(cacheDir);
+    assert.deepEqual(await whoIs(server, 'p2').then((r) => [r.status, r.sub]), [200, 'p2']);
+    await waitFor(server, /kids \[key-a\] from the cache \(the fetch failed/);
+    assert.match(server.output(), /warning: could not get the JWKS .*HTTP 500.*using the cached copy/);
+    await server.stop();
+
+    const before = fixture.requests;
+    server = await startPlugin(cacheDir, ['--cognito-offline', 'true']);
+    assert.deepEqual(await whoIs(server, 'p3').then((r) => [r.status, r.sub]), [200, 'p3']);
+    assert.equal(fixture.requests, before, 'offline touched the network');
+    await server.stop();
+  });
+
+  test('with no keys and no copy: 503, then the first load that works is announced and serves', async () => {
+    fixture.mode = 'status-500';
+    const server = await startPlugin(newDir('plugin-empty'));
+    try {
+      await waitFor(server, /tokens get 503 until a later request loads the keys/);
+      const early = await whoIs(server, 'early');
+      assert.equal(early.status, 503, early.text);
+      fixture.mode = 'ok';
+      // At most one fetch per 10 s: wait out the window the failed load opened.
+      await sleep(10_500);
+      assert.deepEqual(await whoIs(server, 'late').then((r) => [r.status, r.sub]), [200, 'late']);
+      assert.match(server.output(), /user pool local_cache1 \(issuer [^)]+\): access tokens, app client check on \(1 client\), kids \[key-a\] fetched/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('run --quiet', () => {
+  let db: TestDatabase;
+  let fixture: JwksFixture;
+  before(async () => {
+    db = await createTestDatabase('jwksquiet');
+    fixture = await JwksFixture.start(['key-a']);
+  });
+  after(async () => {
+    await fixture.close();
+    await db?.drop();
+  });
+
+  test('no start-up line, warnings or refusal lines from us; PostGraphile still says it listens', async () => {
+    // No --client-id and no --allowed-roles: two warnings that --quiet must hold back.
+    const server = await startServer({
+      cwd: tmp,
+      cliArgs: ['--quiet', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--cache-dir', newDir('quiet')],
+      postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json'],
+    });
+    try {
+      const refused = await server.graphql('{ whoami }', fixture.sign('key-a', accessClaims('x', { exp: Math.floor(Date.now() / 1000) - 600 }), { issuer: fixture.issuer(POOL) }));
+      assert.equal(refused.status, 401);
+      const ok = await server.graphql('{ whoami }', fixture.sign('key-a', accessClaims('quiet-user'), { issuer: fixture.issuer(POOL) }));
+      assert.equal(ok.status, 200, ok.text);
+      await sleep(200);
+      assert.match(server.output(), /listening on port/);
+      assert.doesNotMatch(server.output(), /postgraphile-cognito:/, server.output());
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -85,6 +86,73 @@ describe('the JWKS cache on disk', () => {
     const read = readCachedJwks(cacheDir, URL_A);
     assert.ok(read.kind === 'unusable');
     assert.match(read.problem, /writable by other users/);
+  });
+
+  const isRoot = process.getuid?.() === 0;
+
+  test('a file owned by another user is not trusted, even with mode 0600', { skip: !isRoot && 'needs root to give a file away' }, () => {
+    const cacheDir = path.join(dir, 'foreign-file');
+    const file = writeCachedJwks(cacheDir, URL_A, jwksText('k1'), Date.now());
+    fs.chownSync(file, 65534, 65534);
+    const read = readCachedJwks(cacheDir, URL_A);
+    assert.ok(read.kind === 'unusable');
+    assert.match(read.problem, /belongs to another user \(uid 65534\)/);
+  });
+
+  test('a shared folder is not trusted: world-writable (like /tmp), or another user\'s', () => {
+    const shared = path.join(dir, 'shared');
+    writeCachedJwks(shared, URL_A, jwksText('k1'), Date.now());
+    fs.chmodSync(shared, 0o1777);
+    const open = readCachedJwks(shared, URL_A);
+    assert.ok(open.kind === 'unusable');
+    assert.match(open.problem, /its folder .*shared is writable by other users \(mode 777\)/);
+    if (isRoot) {
+      fs.chmodSync(shared, 0o700);
+      fs.chownSync(shared, 65534, 65534);
+      const foreign = readCachedJwks(shared, URL_A);
+      assert.ok(foreign.kind === 'unusable');
+      assert.match(foreign.problem, /its folder .* belongs to another user/);
+    }
+  });
+
+  test('a folder we create gets mode 0700 whatever the umask', () => {
+    const previous = process.umask(0);
+    try {
+      const cacheDir = path.join(dir, 'umask-0');
+      writeCachedJwks(cacheDir, URL_A, jwksText('k1'), Date.now());
+      assert.equal(fs.statSync(cacheDir).mode & 0o777, 0o700);
+      assert.equal(readCachedJwks(cacheDir, URL_A).kind, 'hit');
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  test('a symbolic link, a named pipe or a folder in place of the file is not read, and nothing waits', () => {
+    const linked = path.join(dir, 'link');
+    const real = writeCachedJwks(path.join(dir, 'link-target'), URL_A, jwksText('k1'), Date.now());
+    fs.mkdirSync(linked, { mode: 0o700 });
+    fs.symlinkSync(real, cacheFileFor(linked, URL_A));
+    const viaLink = readCachedJwks(linked, URL_A);
+    assert.ok(viaLink.kind === 'unusable');
+    assert.match(viaLink.problem, /symbolic link/);
+
+    const piped = path.join(dir, 'fifo');
+    fs.mkdirSync(piped, { mode: 0o700 });
+    const made = spawnSync('mkfifo', ['-m', '600', cacheFileFor(piped, URL_A)]);
+    if (made.status === 0) {
+      const started = Date.now();
+      const fifo = readCachedJwks(piped, URL_A);
+      assert.ok(fifo.kind === 'unusable');
+      assert.match(fifo.problem, /not a regular file/);
+      assert.ok(Date.now() - started < 5_000);
+    }
+
+    const folder = path.join(dir, 'folder-in-place');
+    fs.mkdirSync(cacheFileFor(folder, URL_A), { recursive: true, mode: 0o700 });
+    fs.chmodSync(folder, 0o700);
+    const notFile = readCachedJwks(folder, URL_A);
+    assert.ok(notFile.kind === 'unusable');
+    assert.match(notFile.problem, /not a regular file/);
   });
 
   test('ages read like a person would say them', () => {
