@@ -1,13 +1,10 @@
-import { createPublicKey } from 'node:crypto';
+import jwkToPem from 'jwk-to-pem';
 import { KeyNotFoundError, UsageError } from './errors';
 import { RsaJwk, UsableKey } from './jwks';
 
-/**
- * The PEM (SPKI "PUBLIC KEY") of one RSA JWK. Node's own crypto, byte for
- * byte what jwk-to-pem gives, without loading its elliptic-curve code at start-up.
- */
+/** The PEM (SPKI "PUBLIC KEY") of one RSA JWK. */
 export function pemOf(jwk: RsaJwk): string {
-  return createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+  return jwkToPem({ kty: 'RSA', n: jwk.n, e: jwk.e });
 }
 
 export interface KeySelector {

@@ -1,7 +1,7 @@
+import axios, { AxiosError } from 'axios';
 import { getProxyForUrl } from 'proxy-from-env';
 import { redact } from '../config/urls';
 import { JwksError, messageOf } from '../errors';
-import { Answer, get } from './get';
 import { validateJwks, ValidatedJwks } from './validate';
 
 export interface FetchOptions {
@@ -73,10 +73,20 @@ type Outcome =
   | { kind: 'fail'; cause: string; retry: boolean; hint?: string; final?: boolean };
 
 async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
-  let response: Answer;
+  let response;
   try {
-    // Like aws-jwt-verify: no redirects, which could also lead from https to plain http.
-    response = await get(url, timeoutMs, MAX_BYTES, { accept: 'application/json' });
+    response = await axios.get<string>(url, {
+      timeout: timeoutMs,
+      // Covers DNS and connect too, which axios' own timeout does not.
+      signal: AbortSignal.timeout(timeoutMs),
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxContentLength: MAX_BYTES,
+      // Like aws-jwt-verify: no redirects, which could also lead from https to plain http.
+      maxRedirects: 0,
+      validateStatus: () => true,
+      headers: { accept: 'application/json' },
+    });
   } catch (error) {
     return describeNetworkError(error, timeoutMs);
   }
@@ -95,7 +105,7 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
     return { kind: 'fail', cause: 'HTTP 404 (no such user pool at this endpoint)', retry: false, hint: 'check --user-pool-id, --region and --endpoint', final: true };
   }
   if (status !== 200) return { kind: 'fail', cause: `HTTP ${status}`, retry: false };
-  const { text } = response;
+  const text = String(response.data);
   const header = (name: string) => {
     const value = response.headers[name];
     return value === undefined || value === null ? undefined : String(value);
@@ -113,7 +123,7 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
 }
 
 function describeNetworkError(error: unknown, timeoutMs: number): Outcome {
-  const code = (error as { code?: string })?.code;
+  const code = (error as AxiosError)?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
   const seconds = Math.round(timeoutMs / 100) / 10;
   switch (code) {
     case 'ENOTFOUND':
@@ -125,15 +135,16 @@ function describeNetworkError(error: unknown, timeoutMs: number): Outcome {
     case 'ECONNRESET':
     case 'EPIPE':
       return { kind: 'fail', cause: 'connection reset', retry: true };
-    case 'TIMEOUT':
+    case 'ECONNABORTED':
     case 'ETIMEDOUT':
+    case 'ERR_CANCELED':
       return { kind: 'fail', cause: `no answer within ${seconds} s (timeout)`, retry: true };
-    case 'TOO_LARGE':
-      return { kind: 'fail', cause: 'the answer is larger than 1 MiB', retry: false };
-    case 'CUT_OFF':
+    case 'ERR_BAD_RESPONSE':
+    case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
+      if (/maxContentLength|max.?body/i.test(messageOf(error))) {
+        return { kind: 'fail', cause: 'the answer is larger than 1 MiB', retry: false };
+      }
       return { kind: 'fail', cause: 'the answer was cut off', retry: true };
-    case 'PROXY_REFUSED':
-      return { kind: 'fail', cause: messageOf(error), retry: false, hint: 'check the proxy (HTTPS_PROXY / HTTP_PROXY, NO_PROXY) and its credentials' };
     default: {
       const message = messageOf(error);
       if (/certificate|self.signed|SSL|TLS/i.test(message)) {
@@ -144,7 +155,7 @@ function describeNetworkError(error: unknown, timeoutMs: number): Outcome {
   }
 }
 
-/** The proxy `get` will use for `url` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), credentials hidden. */
+/** The proxy axios will use for `url` (same rules: HTTPS_PROXY, HTTP_PROXY, NO_PROXY), credentials hidden. */
 function proxyFor(url: string): string | null {
   const proxy = getProxyForUrl(url);
   return proxy ? redact(proxy) : null;
