@@ -8,7 +8,9 @@ import * as log from '../log';
 import { launchWithPlugin, prepare } from '../cli/prepare';
 import { checkDatabaseUrl, openDemoDatabase, seconds } from './database';
 import { demoGuide } from './guide';
-import { portIsFree } from './ports';
+import { DEFAULT_DEMO_PORT, portIsFree } from './ports';
+
+export { DEFAULT_DEMO_PORT };
 import { DEMO_ROLES, DEMO_SCHEMA } from './schema';
 import { expectServer, SERVER_HOOKS_PATH } from './server-hooks';
 import { Teardown } from './teardown';
@@ -17,7 +19,6 @@ export { DEMO_ROLES, DEMO_SCHEMA } from './schema';
 
 export const DEMO_POOL_ID = 'local_Demo1';
 export const DEMO_CLIENT_ID = 'demoappclient1';
-export const DEFAULT_DEMO_PORT = 5000;
 const HOST = '127.0.0.1';
 const TOKEN_LIFETIME = 3600;
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

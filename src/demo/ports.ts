@@ -1,5 +1,8 @@
 import * as net from 'node:net';
 
+/** The demo's GraphQL port when it is free. */
+export const DEFAULT_DEMO_PORT = 5000;
+
 /** A port on `host` that nobody listens on right now. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

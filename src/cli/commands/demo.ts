@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
-import { DEFAULT_DEMO_PORT, runDemo } from '../../demo';
+import { DEFAULT_DEMO_PORT } from '../../demo/ports';
 
 export function demoCommand(): Command {
   const command = new Command('demo')
@@ -22,6 +22,9 @@ Examples:
   );
   command.action(async (opts: Record<string, unknown>) => {
     const fromEnv = process.env.DATABASE_URL?.trim();
+    // Loaded when used: the demo brings PostgreSQL's client and the issuer, which other commands do not need.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runDemo } = require('../../demo') as typeof import('../../demo');
     await runDemo({
       port: typeof opts.port === 'string' ? parsePort(opts.port) : null,
       databaseUrl: typeof opts.databaseUrl === 'string' ? opts.databaseUrl : fromEnv ? fromEnv : null,

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { allPassed, formatJson, formatText, runDoctor } from '../../doctor';
 import { ExitCode } from '../../errors';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 
@@ -16,6 +15,7 @@ Checks, each reported as PASS, WARN, FAIL or SKIP (when it needs one that failed
   configuration       flags, environment and .postgraphilerc.js, as run reads them
   JWKS                fetched and validated as run does; its kids; --kid is one of them
   JWKS cache headers  Cache-Control, Expires and Age of the answer
+  JWKS copy on disk   saved by the fetch; what run falls back on (with --offline: the only check)
   database            connects within 5 s; the PostgreSQL version
   role ...            the default, authenticated and allowed roles exist and the
                       connecting role may SET ROLE to each
@@ -37,6 +37,9 @@ Examples:
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
+    // Loaded when used: doctor brings PostgreSQL's client, which run and the others do not need first.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { allPassed, formatJson, formatText, runDoctor } = require('../../doctor') as typeof import('../../doctor');
     const checks = await runDoctor({ flags: settingsFromOptions(opts), postgraphileArgs, env: process.env, cwd: process.cwd() });
     process.stdout.write(opts.json ? formatJson(checks) : formatText(checks));
     process.exitCode = allPassed(checks) ? ExitCode.ok : ExitCode.checkFailed;
