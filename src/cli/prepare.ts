@@ -1,5 +1,5 @@
 import { CognitoConfig, loadRcFile, RawSettings, RcFile, resolveConfig } from '../config';
-import { describeStartup, KeySource, loadKeys, ValidatedJwks } from '../jwks';
+import { describeStartup, KeySource, loadKeys, LoadOptions, ValidatedJwks } from '../jwks';
 import * as log from '../log';
 import { setHandover } from '../plugin/handover';
 import { PLUGIN_PATH } from '../plugin/path';
@@ -23,7 +23,7 @@ export interface SettingSources {
 }
 
 /** Configuration -> JWKS (network, else the disk cache): the stages every command starts with. */
-export async function prepare(flags: RawSettings, sources?: SettingSources): Promise<Prepared> {
+export async function prepare(flags: RawSettings, sources?: SettingSources, load: LoadOptions = {}): Promise<Prepared> {
   const { env, rc } = sources ?? { env: process.env, rc: loadRcFile(process.cwd()) };
   const { config, warnings } = resolveConfig({ flags, env, rc });
   const quiet = isPostGraphileWorker();
@@ -31,7 +31,7 @@ export async function prepare(flags: RawSettings, sources?: SettingSources): Pro
     if (!quiet) log.warn(text);
   };
   for (const warning of warnings) if (warning.about === 'pool') warn(warning.text);
-  const { jwks, source, startedAt } = await loadKeys(config, warn);
+  const { jwks, source, startedAt } = await loadKeys(config, warn, load);
   for (const skipped of jwks.skipped) warn(`skipped JWKS ${skipped}`);
   const verification = warnings.filter((w) => w.about === 'verification').map((w) => w.text);
   return { config, warnings: verification, rc, jwks, fetchedAt: startedAt, source };

@@ -8,7 +8,19 @@ import { ValidatedJwks } from './validate';
 /** Where the keys in use came from: said once in the start-up line. */
 export type KeySource =
   | { kind: 'network' }
-  | { kind: 'cache'; fetchedAt: number; file: string; why: 'offline' | 'fetch-failed' };
+  | { kind: 'cache'; fetchedAt: number; file: string; why: 'offline' | 'fetch-failed' | 'fresh' };
+
+/**
+ * `run` starts from a copy this young without waiting for the network (a
+ * restart, a deploy, a crash loop), and refreshes it once serving.
+ */
+export const FRESH_COPY_MS = 5 * 60_000;
+
+export interface LoadOptions {
+  fetch?: FetchOptions;
+  /** Use a cached copy younger than this without fetching first; the caller refreshes it later. */
+  freshForMs?: number;
+}
 
 export interface LoadedKeys {
   jwks: ValidatedJwks;
@@ -26,14 +38,23 @@ type Warn = (text: string) => void;
  * the cached copy only. With nothing to fall back on, the fetch's own
  * JwksError (exit 3).
  */
-export async function loadKeys(config: KeysConfig, warn: Warn, fetchOptions: FetchOptions = {}): Promise<LoadedKeys> {
+export async function loadKeys(config: KeysConfig, warn: Warn, options: LoadOptions = {}): Promise<LoadedKeys> {
   const startedAt = Date.now();
   if (config.offline) {
     const cached = readCacheOrThrow(config);
     return { jwks: cached.jwks, source: { kind: 'cache', fetchedAt: cached.fetchedAt, file: cached.file, why: 'offline' }, startedAt };
   }
+  if (options.freshForMs) {
+    const read = readCachedJwks(config.cacheDir, config.jwksUrl);
+    const age = read.kind === 'hit' ? startedAt - read.cached.fetchedAt : -1;
+    // A copy from the future (a clock set back) is not fresh.
+    if (read.kind === 'hit' && age >= 0 && age < options.freshForMs) {
+      const { cached } = read;
+      return { jwks: cached.jwks, source: { kind: 'cache', fetchedAt: cached.fetchedAt, file: cached.file, why: 'fresh' }, startedAt };
+    }
+  }
   try {
-    const fetched = await fetchJwksDocument(config.jwksUrl, fetchOptions);
+    const fetched = await fetchJwksDocument(config.jwksUrl, options.fetch);
     saveToCache(config, fetched.text, warn);
     return { jwks: fetched.jwks, source: { kind: 'network' }, startedAt };
   } catch (error) {
@@ -82,6 +103,7 @@ function describeKeys(loaded: Pick<LoadedKeys, 'jwks' | 'source'>): string {
   const { source } = loaded;
   if (source.kind === 'network') return `${kids} fetched (cache not used)`;
   const age = describeAge(Date.now() - source.fetchedAt);
+  if (source.why === 'fresh') return `${kids} from the cache (fetched ${age} ago; refreshed once serving)`;
   return `${kids} from the cache (${source.why === 'offline' ? '--offline' : 'the fetch failed'}; fetched ${age} ago)`;
 }
 

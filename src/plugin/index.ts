@@ -10,11 +10,14 @@ import {
   resolveConfig,
 } from '../config';
 import { messageOf, PostgraphileCognitoError } from '../errors';
-import { describeStartup, KeyCache, loadKeys, refetchLoader, ValidatedJwks } from '../jwks';
+import { describeStartup, KeyCache, KeySource, loadKeys, refetchLoader, ValidatedJwks } from '../jwks';
 import * as log from '../log';
 import { checkToken } from './check';
 import { takeHandover } from './handover';
 import { CognitoVerifier, describeToken, TokenRejectedError } from './verify';
+
+/** How long after start-up a recent cached copy is refreshed: after PostGraphile's first answers. */
+const FRESH_COPY_REFRESH_DELAY_MS = 1000;
 
 export { claimsToSettings, settingNameForClaim, settingValue, decideRole, claimAtPath } from './claims';
 export type { Claims, RoleDecision } from './claims';
@@ -43,6 +46,8 @@ export interface PluginSource {
   /** Keys already fetched; without them the plugin fetches at start-up. */
   jwks?: ValidatedJwks;
   fetchedAt?: number;
+  /** Where `jwks` came from; a recent cached copy is refreshed soon after start-up. */
+  source?: KeySource;
   /** Print the configuration's warnings (run has printed them already). */
   warnings?: readonly ConfigWarning[];
 }
@@ -74,20 +79,25 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     /** Until some keys have loaded; the load that brings the first ones says so. */
     let waitingForKeys = false;
     const refetch = refetchLoader(config, log.warn);
-    const cache = new KeyCache(
-      async () => {
-        const jwks = await refetch();
-        if (waitingForKeys) {
-          waitingForKeys = false;
-          const kids = jwks.keys.map((k) => k.jwk.kid).join(', ');
-          log.info(config.offline ? `loaded kids [${kids}] from the cache in ${config.cacheDir}` : describeStartup(config, { jwks, source: { kind: 'network' } }));
-        }
-        return jwks;
-      },
-      { onFetchError: (error) => log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`) },
-    );
+    const loader = async () => {
+      const jwks = await refetch();
+      if (waitingForKeys) {
+        waitingForKeys = false;
+        const kids = jwks.keys.map((k) => k.jwk.kid).join(', ');
+        log.info(config.offline ? `loaded kids [${kids}] from the cache in ${config.cacheDir}` : describeStartup(config, { jwks, source: { kind: 'network' } }));
+      }
+      return jwks;
+    };
+    const refetchFailed = (error: unknown) => log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`);
+    const cache = new KeyCache(loader, { onFetchError: refetchFailed });
     if (resolved.jwks) {
       cache.prime(resolved.jwks, resolved.fetchedAt);
+      if (resolved.source?.kind === 'cache' && resolved.source.why === 'fresh') {
+        // run started from a recent copy without asking the network. Refresh it once PostGraphile
+        // is up, off the path to the first answer, and whatever the refetch window says (the copy
+        // may be seconds old): a key dropped from the pool stops working then.
+        setTimeout(() => cache.load(loader).catch(refetchFailed), FRESH_COPY_REFRESH_DELAY_MS).unref();
+      }
     } else {
       // Requests that arrive meanwhile wait for this load (refresh joins it).
       const loading = loadKeys(config, log.warn);
@@ -119,7 +129,7 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     if (!handover) return { config, warnings };
     const sameKeys = handover.config.jwksUrl === config.jwksUrl;
     // run has printed the warnings of its configuration already.
-    return { config, warnings: [], ...(sameKeys ? { jwks: handover.jwks, fetchedAt: handover.fetchedAt } : {}) };
+    return { config, warnings: [], ...(sameKeys ? { jwks: handover.jwks, fetchedAt: handover.fetchedAt, source: handover.source } : {}) };
   }
 
   function initOrExit(): State {

@@ -37,6 +37,14 @@ before(() => {
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** Makes the saved copy look `ms` old, so run fetches first instead of starting from it. */
+function ageCopy(cacheDir: string, url: string, ms: number): void {
+  const file = cacheFileFor(cacheDir, url);
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { fetchedAt: string };
+  doc.fetchedAt = new Date(Date.now() - ms).toISOString();
+  fs.writeFileSync(file, JSON.stringify(doc));
+}
+
 function newDir(name: string): string {
   return fs.mkdtempSync(path.join(tmp, `${name}-`));
 }
@@ -248,10 +256,12 @@ describe('run: start-up from the cache, --offline, and faults while serving', ()
     const server = await start();
     const known = () => sub(server, token('key-b', 'still-here'));
     assert.equal(await known(), 'still-here');
-    let lastFetch = Date.now();
+    // The copy from the first test is fresh: run started from it and refreshes it 1 s in.
+    await sleep(1_500);
+    let lastFetch = Math.max(Date.now(), fixture.lastRequestAt);
     for (const [fault] of FAULTS) {
       // One refetch per 10 s at most: wait for the window, then ask for a kid nobody has.
-      await sleep(Math.max(0, lastFetch + 10_500 - Date.now()));
+      await sleep(Math.max(0, Math.max(lastFetch, fixture.lastRequestAt) + 10_500 - Date.now()));
       if (fault === 'down') await fixture.close();
       else fixture.mode = fault;
       const before = fixture.requests;
@@ -268,11 +278,13 @@ describe('run: start-up from the cache, --offline, and faults while serving', ()
   });
 
   test('start-up with the JWKS down: the cached copy, a warning with its age, and requests are served', async () => {
-    // The fixture is closed by now (the last fault above); the cache holds its keys.
+    // The fixture is closed by now (the last fault above); the cache holds its keys. Older
+    // than a fresh copy, so run tries the network first.
+    ageCopy(cacheDir, jwksUrl(endpoint), 10 * 60_000);
     const server = await start();
     const out = server.output();
     assert.match(out, /warning: could not get the JWKS from .*connection refused.*; using the cached copy from \d+ (s|min) ago/);
-    assert.match(out, /kids \[key-a, key-b, key-c\] from the cache \(the fetch failed; fetched \d+ (s|min) ago\)/);
+    assert.match(out, /kids \[key-a, key-b, key-c\] from the cache \(the fetch failed; fetched 10 min ago\)/);
     assert.equal(await sub(server, token('key-a', 'after-outage')), 'after-outage');
   });
 });
@@ -295,6 +307,7 @@ describe('run --cluster-workers during a JWKS outage', () => {
     const cacheDir = newDir('cluster');
     const config = ['--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--authenticated-role', 'app_user', '--cache-dir', cacheDir];
     assertOk(await keys(fixture.endpoint, cacheDir));
+    ageCopy(cacheDir, jwksUrl(fixture.endpoint), 10 * 60_000);
     fixture.mode = 'status-500';
     const before = fixture.requests;
     server = await startServer({ cwd: tmp, cliArgs: config, postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json', '--cluster-workers', '2'] });
@@ -432,6 +445,60 @@ describe('run --quiet', () => {
       assert.doesNotMatch(server.output(), /postgraphile-cognito:/, server.output());
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('run after a recent fetch: starts from the copy, then refreshes it', () => {
+  let db: TestDatabase;
+  let fixture: JwksFixture;
+  before(async () => {
+    db = await createTestDatabase('jwksfresh');
+    fixture = await JwksFixture.start(['key-a', 'key-b']);
+  });
+  after(async () => {
+    await fixture.close();
+    await db?.drop();
+  });
+
+  test('no request before serving; the refresh drops a key the pool no longer has; an old copy is fetched first', async () => {
+    const cacheDir = newDir('fresh');
+    const start = () =>
+      startServer({
+        cwd: tmp,
+        cliArgs: ['--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--authenticated-role', 'app_user', '--cache-dir', cacheDir],
+        postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json'],
+      });
+    const statusOf = async (server: RunningServer, kid: string) =>
+      (await server.graphql('{ whoami }', fixture.sign(kid, accessClaims(`by-${kid}`), { issuer: fixture.issuer(POOL) }))).status;
+
+    assertOk(await keys(fixture.endpoint, cacheDir));
+    // key-b leaves the pool after the copy was saved.
+    fixture.served = ['key-a'];
+    const before = fixture.requests;
+    const server = await start();
+    try {
+      assert.match(server.output(), /kids \[key-a, key-b\] from the cache \(fetched \d+ s ago; refreshed once serving\)/);
+      assert.equal(fixture.requests, before, 'run waited for the network although the copy was fresh');
+      assert.equal(await statusOf(server, 'key-a'), 200);
+      // The refresh, about a second in: then key-b is refused.
+      const deadline = Date.now() + 15_000;
+      while (fixture.requests === before && Date.now() < deadline) await sleep(100);
+      assert.equal(fixture.requests, before + 1, 'no refresh after start-up');
+      await sleep(200);
+      assert.equal(await statusOf(server, 'key-b'), 403);
+      assert.equal(await statusOf(server, 'key-a'), 200);
+    } finally {
+      await server.stop();
+    }
+
+    // A copy older than 5 minutes is fetched again before serving.
+    ageCopy(cacheDir, jwksUrl(fixture.endpoint), 6 * 60_000);
+    const again = await start();
+    try {
+      assert.match(again.output(), /kids \[key-a\] fetched \(cache not used\)/);
+    } finally {
+      await again.stop();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
+import { FRESH_COPY_MS } from '../../jwks';
 import { launchWithPlugin, prepare } from '../prepare';
 
 export function runCommand(): Command {
@@ -21,7 +22,8 @@ Examples:
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
-    launchWithPlugin(await prepare(settingsFromOptions(opts)), postgraphileArgs);
+    // A restart finds a recent copy of the keys on disk: start from it, and let the plugin refresh it once serving.
+    launchWithPlugin(await prepare(settingsFromOptions(opts), undefined, { freshForMs: FRESH_COPY_MS }), postgraphileArgs);
   });
   return command;
 }
