@@ -8,7 +8,7 @@ import { ConfigError, DatabaseError, messageOf } from '../errors';
 import * as log from '../log';
 import { freePort } from './ports';
 import { startEmbeddedPostgres } from './postgres';
-import { DEMO_ROLES, DEMO_SCHEMA, loadDemoSchema } from './schema';
+import { DEMO_ROLES, DEMO_SCHEMA, DEMO_SCHEMA_COMMENT, loadDemoSchema } from './schema';
 import { Teardown } from './teardown';
 
 export interface DemoDatabase {
@@ -69,6 +69,7 @@ export async function openDemoDatabase(databaseUrl: string | null, teardown: Tea
   try {
     const started = Date.now();
     log.info(`loading the demo schema into ${where}…`);
+    if (databaseUrl) await refuseForeignSchema(admin, where);
     try {
       await loadDemoSchema(admin, password);
     } catch (error) {
@@ -80,7 +81,7 @@ export async function openDemoDatabase(databaseUrl: string | null, teardown: Tea
     log.info(`schema ${DEMO_SCHEMA} loaded (${seconds(started)})`);
     if (databaseUrl) {
       log.info(
-        `created in ${where}: schema ${DEMO_SCHEMA} (tables announcement, note, document; function whoami), replacing any earlier one, ` +
+        `created in ${where}: schema ${DEMO_SCHEMA} (tables announcement, note, document; function whoami), replacing an earlier demo's, ` +
           `and roles ${Object.values(DEMO_ROLES).join(', ')} where missing; they stay after the demo (drop schema ${DEMO_SCHEMA} cascade removes the data)`,
       );
     }
@@ -94,6 +95,23 @@ export async function openDemoDatabase(databaseUrl: string | null, teardown: Tea
     return { connectionUrl: adminUrl, embedded };
   } finally {
     await admin.end().catch(() => {});
+  }
+}
+
+/**
+ * The demo drops and recreates its schema. In someone's own database a schema
+ * of that name that the demo did not make is theirs: leave it, and say so.
+ */
+async function refuseForeignSchema(admin: Client, where: string): Promise<void> {
+  const { rows } = await admin.query<{ comment: string | null }>(
+    `select obj_description(oid, 'pg_namespace') as comment from pg_namespace where nspname = $1`,
+    [DEMO_SCHEMA],
+  );
+  if (rows.length > 0 && rows[0]!.comment !== DEMO_SCHEMA_COMMENT) {
+    throw new DatabaseError(
+      `${where} already has a schema named ${DEMO_SCHEMA} that the demo did not create; it is left untouched`,
+      'use another database for the demo (createdb pgc_demo, then --database-url postgres:///pgc_demo), or leave out --database-url and DATABASE_URL for an embedded PostgreSQL',
+    );
   }
 }
 

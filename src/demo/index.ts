@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { FLAG_NAMES, RawSettings, SettingKey } from '../config';
 import { UsageError } from '../errors';
@@ -30,6 +31,8 @@ export interface DemoOptions {
   port: number | null;
   /** null: an embedded PostgreSQL in a temporary folder. */
   databaseUrl: string | null;
+  /** Where databaseUrl came from, to name it in errors. */
+  databaseUrlFrom?: '--database-url' | 'DATABASE_URL';
 }
 
 /** The demo's Cognito settings: what a real deployment of the same schema would pass, but the endpoint. */
@@ -54,7 +57,7 @@ function demoSettings(endpoint: string | null): RawSettings {
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
   const started = Date.now();
-  if (options.databaseUrl) checkDatabaseUrl(options.databaseUrl, '--database-url');
+  if (options.databaseUrl) checkDatabaseUrl(options.databaseUrl, options.databaseUrlFrom ?? '--database-url');
   const port = await choosePort(options.port);
   const teardown = new Teardown();
   const signalled = installSignalHandlers(teardown);
@@ -84,7 +87,8 @@ async function startPostGraphile(endpoint: string, connectionUrl: string, port: 
   const started = Date.now();
   // The issuer's keys change every run: cache them in a folder of the demo's own, not the user's cache.
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postgraphile-cognito-demo-jwks-'));
-  teardown.add('delete the demo JWKS cache', async () => fs.rmSync(cacheDir, { recursive: true, force: true }));
+  const removeCache = () => fs.rmSync(cacheDir, { recursive: true, force: true });
+  teardown.add('delete the demo JWKS cache', async () => removeCache(), removeCache);
   const prepared = await prepare({ ...demoSettings(endpoint), cacheDir }, { env: {}, rc: null });
   const created = expectServer();
   const postgraphileArgs = [
@@ -102,13 +106,24 @@ async function startPostGraphile(endpoint: string, connectionUrl: string, port: 
   // PostGraphile's CLI exits at once on SIGINT; the demo stops things in order instead.
   for (const listener of process.listeners('SIGINT')) if (!before.has(listener)) process.removeListener('SIGINT', listener);
 
-  const { server, release } = await created;
+  const { server, release, failed } = await created;
   teardown.add('stop PostGraphile', async () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await release();
   });
-  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  if (!server.listening) {
+    await Promise.race([
+      new Promise((resolve) => server.once('listening', resolve)),
+      failed.then((error) => {
+        // Another program took the port between the check and PostGraphile's listen.
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new UsageError(`port ${port} on ${HOST} is already in use`, 'pass --port with a free port, or --port 0 for any free one');
+        }
+        throw error;
+      }),
+    ]);
+  }
   const actualPort = (server.address() as { port: number }).port;
   await firstQuery(`http://${HOST}:${actualPort}/graphql`);
   log.info(`PostGraphile is serving (${seconds(started)})`);
@@ -176,20 +191,27 @@ function installSignalHandlers(teardown: Teardown): () => boolean {
 async function firstQuery(graphqlUrl: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    try {
-      const response = await fetch(graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ __typename }' }),
-        signal: AbortSignal.timeout(30_000),
-      });
-      if (response.ok) return;
-    } catch {
-      /* not listening yet */
-    }
+    if ((await postStatus(graphqlUrl, JSON.stringify({ query: '{ __typename }' }))) === 200) return;
     if (Date.now() > deadline) throw new Error(`PostGraphile did not answer at ${graphqlUrl} within 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * The status of one POST, or null when nothing answers yet. node:http, not
+ * fetch: fetch refuses ports browsers block (6000, 6665, …), which would
+ * look like a server that never starts.
+ */
+function postStatus(url: string, body: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 30_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? null);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(null));
+    request.end(body);
+  });
 }
 
 /** Settings as postgraphile-cognito flags, for the printed command. */

