@@ -16,6 +16,9 @@ export interface Prepared {
   source: KeySource;
 }
 
+/** Set by run for its --cluster-workers workers after the start-up fetch failed; start-up only. */
+const START_FROM_COPY_ENV = 'POSTGRAPHILE_COGNITO_START_FROM_COPY';
+
 /** Where settings other than flags come from; the demo reads none, so only its own flags count. */
 export interface SettingSources {
   env: NodeJS.ProcessEnv;
@@ -31,7 +34,10 @@ export async function prepare(flags: RawSettings, sources?: SettingSources, load
     if (!quiet) log.warn(text);
   };
   for (const warning of warnings) if (warning.about === 'pool') warn(warning.text);
-  const { jwks, source, startedAt } = await loadKeys(config, warn, load);
+  // A --cluster-workers worker whose primary had to fall back on the copy starts from it at once
+  // (its plugin then refreshes it over the network, as after any start from a fresh copy).
+  const startFromCopy = env[START_FROM_COPY_ENV] === '1' ? { freshForMs: Number.POSITIVE_INFINITY } : {};
+  const { jwks, source, startedAt } = await loadKeys(config, warn, { ...load, ...startFromCopy });
   for (const skipped of jwks.skipped) warn(`skipped JWKS ${skipped}`);
   const verification = warnings.filter((w) => w.about === 'verification').map((w) => w.text);
   return { config, warnings: verification, rc, jwks, fetchedAt: startedAt, source };
@@ -74,9 +80,8 @@ export function launchWithPlugin(prepared: Prepared, userArgs: readonly string[]
   setHandover({ config, jwks, fetchedAt, source });
   if (source.kind === 'cache' && source.why === 'fetch-failed') {
     // --cluster-workers workers start through this CLI again, with this environment: let them
-    // start from the copy at once instead of each waiting out the same failing fetch. (Their
-    // plugins still refetch over the network for an unknown kid.)
-    process.env.POSTGRAPHILE_COGNITO_OFFLINE = '1';
+    // start from the copy at once instead of each waiting out the same failing fetch.
+    process.env[START_FROM_COPY_ENV] = '1';
   }
   launchInProcess(install, args, process.argv);
 }

@@ -43,6 +43,12 @@ export class KeyCache {
     this.lastFetchStartedAt = Math.max(this.lastFetchStartedAt, fetchedAt);
   }
 
+  /** Forgets every key: tokens are refused as "keys unavailable" until a load brings keys again. */
+  clear(): void {
+    this.keys = new Map();
+    this.loadedOnce = false;
+  }
+
   get hasKeys(): boolean {
     return this.loadedOnce;
   }

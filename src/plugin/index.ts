@@ -9,7 +9,7 @@ import {
   RawSettings,
   resolveConfig,
 } from '../config';
-import { messageOf, PostgraphileCognitoError } from '../errors';
+import { JwksError, messageOf, PostgraphileCognitoError } from '../errors';
 import { describeStartup, KeyCache, KeySource, loadKeys, refetchLoader, ValidatedJwks } from '../jwks';
 import * as log from '../log';
 import { checkToken } from './check';
@@ -18,6 +18,8 @@ import { CognitoVerifier, describeToken, TokenRejectedError } from './verify';
 
 /** How long after start-up a recent cached copy is refreshed: after PostGraphile's first answers. */
 const FRESH_COPY_REFRESH_DELAY_MS = 1000;
+/** Pauses between further tries of that refresh while the JWKS cannot be fetched. */
+const REFRESH_RETRY_MS = [5_000, 30_000, 60_000];
 
 export { claimsToSettings, settingNameForClaim, settingValue, decideRole, claimAtPath } from './claims';
 export type { Claims, RoleDecision } from './claims';
@@ -88,15 +90,36 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
       }
       return jwks;
     };
-    const refetchFailed = (error: unknown) => log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`);
+    const refetchFailed = (error: unknown) => {
+      if (error instanceof JwksError && error.final) {
+        // The endpoint says the pool does not exist (404): its keys must not live on.
+        cache.clear();
+        log.error(`${error.message}; the keys of user pool ${config.userPoolId} are dropped, and tokens get 503 until it answers again`);
+        return;
+      }
+      log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`);
+    };
     const cache = new KeyCache(loader, { onFetchError: refetchFailed });
+    /** After a start from a recent copy: reload until a load works, so dropped keys stop working. */
+    const refreshAfterStart = (attempt: number): void => {
+      cache.load(loader).catch((error: unknown) => {
+        refetchFailed(error);
+        if (error instanceof JwksError && error.final) return;
+        const pause = REFRESH_RETRY_MS[Math.min(attempt, REFRESH_RETRY_MS.length - 1)];
+        setTimeout(() => refreshAfterStart(attempt + 1), pause).unref();
+      });
+    };
     if (resolved.jwks) {
-      cache.prime(resolved.jwks, resolved.fetchedAt);
-      if (resolved.source?.kind === 'cache' && resolved.source.why === 'fresh') {
-        // run started from a recent copy without asking the network. Refresh it once PostGraphile
-        // is up, off the path to the first answer, and whatever the refetch window says (the copy
-        // may be seconds old): a key dropped from the pool stops working then.
-        setTimeout(() => cache.load(loader).catch(refetchFailed), FRESH_COPY_REFRESH_DELAY_MS).unref();
+      const { source } = resolved;
+      if (source?.kind === 'cache' && source.why === 'fresh') {
+        // run started from a recent copy without asking the network. The refetch window counts
+        // from when the copy was fetched, so a new kid can be fetched at once. The copy is
+        // refreshed once PostGraphile is up, off the path to the first answer, whatever the window
+        // says, and again until that works: a key dropped from the pool stops working then.
+        cache.prime(resolved.jwks, source.fetchedAt);
+        setTimeout(() => refreshAfterStart(0), FRESH_COPY_REFRESH_DELAY_MS).unref();
+      } else {
+        cache.prime(resolved.jwks, resolved.fetchedAt);
       }
     } else {
       // Requests that arrive meanwhile wait for this load (refresh joins it).

@@ -303,7 +303,7 @@ describe('run --cluster-workers during a JWKS outage', () => {
     await db?.drop();
   });
 
-  test('the workers start from the copy the primary fell back on, without fetching again; a 404 never falls back', async () => {
+  test('the workers start from the copy the primary fell back on, then fetch over the network again; a 404 never falls back', async () => {
     const cacheDir = newDir('cluster');
     const config = ['--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--authenticated-role', 'app_user', '--cache-dir', cacheDir];
     assertOk(await keys(fixture.endpoint, cacheDir));
@@ -311,15 +311,27 @@ describe('run --cluster-workers during a JWKS outage', () => {
     fixture.mode = 'status-500';
     const before = fixture.requests;
     server = await startServer({ cwd: tmp, cliArgs: config, postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json', '--cluster-workers', '2'] });
-    // Both workers listen; each must answer with the cached key.
     await until(() => (server!.output().match(/listening on port/g) ?? []).length >= 2);
-    const token = fixture.sign('key-a', accessClaims('clustered'), { issuer: fixture.issuer(POOL) });
+    // The primary's three attempts, and at most one refresh per worker: a worker that fetched
+    // at start-up as the primary did would have made three more each.
+    const duringStart = fixture.requests - before;
+    assert.ok(duringStart >= 3 && duringStart <= 5, `${duringStart} requests while starting\n${server.output()}`);
+    const token = (kid: string, sub: string) => fixture.sign(kid, accessClaims(sub), { issuer: fixture.issuer(POOL) });
     for (let i = 0; i < 4; i++) {
-      const res = await server.graphql('{ whoami }', token);
+      const res = await server.graphql('{ whoami }', token('key-a', 'clustered'));
       assert.equal(res.status, 200, res.text);
     }
-    // The primary's three attempts only: no worker fetched the failing JWKS again.
-    assert.equal(fixture.requests - before, 3, server.output());
+    // The JWKS is back with a new key: the workers' retried refresh brings it, over the network.
+    fixture.mode = 'ok';
+    fixture.addKey('key-d');
+    const deadline = Date.now() + 20_000;
+    let served = 0;
+    while (served < 4 && Date.now() < deadline) {
+      const res = await server.graphql('{ whoami }', token('key-d', 'after-outage'));
+      served = res.status === 200 ? served + 1 : 0;
+      if (res.status !== 200) await sleep(500);
+    }
+    assert.equal(served, 4, `key-d was not accepted by the workers\n${server.output()}`);
     await server.stop();
     server = undefined;
 
@@ -491,6 +503,40 @@ describe('run after a recent fetch: starts from the copy, then refreshes it', ()
     } finally {
       await server.stop();
     }
+
+    // A refresh that fails is tried again until it works.
+    fixture.served = ['key-a', 'key-b'];
+    fixture.mode = 'status-500';
+    const retried = await start();
+    try {
+      const start500 = fixture.requests;
+      fixture.served = ['key-b'];
+      await sleep(2_000);
+      assert.ok(fixture.requests > start500, 'no refresh attempt');
+      assert.equal(await statusOf(retried, 'key-a'), 200, 'the copy stays in use while the JWKS fails');
+      fixture.mode = 'ok';
+      const until = Date.now() + 15_000;
+      while ((await statusOf(retried, 'key-a')) === 200 && Date.now() < until) await sleep(250);
+      assert.equal(await statusOf(retried, 'key-a'), 403, `key-a still accepted after the JWKS came back\n${retried.output()}`);
+      assert.equal(await statusOf(retried, 'key-b'), 200);
+      assert.match(retried.output(), /JWKS refetch failed, keeping the keys already known: .*HTTP 500/);
+    } finally {
+      await retried.stop();
+    }
+
+    // A 404 at that refresh (the pool is gone) drops the keys: 503, not the copy's keys.
+    fixture.mode = 'not-found';
+    const gone = await start();
+    try {
+      const deadline404 = Date.now() + 10_000;
+      while ((await statusOf(gone, 'key-b')) === 200 && Date.now() < deadline404) await sleep(200);
+      assert.equal(await statusOf(gone, 'key-b'), 503, gone.output());
+      assert.match(gone.output(), /error: could not get the JWKS .*HTTP 404.*the keys of user pool local_cache1 are dropped/);
+    } finally {
+      await gone.stop();
+    }
+    fixture.mode = 'ok';
+    fixture.served = ['key-a'];
 
     // A copy older than 5 minutes is fetched again before serving.
     ageCopy(cacheDir, jwksUrl(fixture.endpoint), 6 * 60_000);
