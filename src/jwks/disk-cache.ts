@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { messageOf } from '../errors';
@@ -35,12 +35,12 @@ export function cacheFileFor(dir: string, url: string): string {
  * so a reader never sees half a file. The folder is private to the user: these
  * keys decide which tokens are accepted.
  */
-export function writeCachedJwks(dir: string, url: string, text: string, fetchedAt: number): string {
+export function writeCachedJwks(dir: string, url: string, text: string, fetchedAt: number, pems: Record<string, string> = {}): string {
   const file = cacheFileFor(dir, url);
   const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   // mkdir's mode leaves an existing folder as it is; one we just made gets exactly 0700 (no umask games).
   if (created !== undefined) fs.chmodSync(dir, 0o700);
-  const body = `${JSON.stringify({ url, fetchedAt: new Date(fetchedAt).toISOString(), jwks: JSON.parse(text) as unknown }, null, 2)}\n`;
+  const body = `${JSON.stringify({ url, fetchedAt: new Date(fetchedAt).toISOString(), jwks: JSON.parse(text) as unknown, pems }, null, 2)}\n`;
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const fd = fs.openSync(temporary, 'wx', 0o600);
@@ -103,7 +103,7 @@ export function readCachedJwks(dir: string, url: string): CacheRead {
   } finally {
     fs.closeSync(fd);
   }
-  let doc: { url?: unknown; fetchedAt?: unknown; jwks?: unknown };
+  let doc: { url?: unknown; fetchedAt?: unknown; jwks?: unknown; pems?: unknown };
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch {
@@ -114,10 +114,29 @@ export function readCachedJwks(dir: string, url: string): CacheRead {
   const fetchedAt = typeof doc.fetchedAt === 'string' ? Date.parse(doc.fetchedAt) : NaN;
   if (!Number.isFinite(fetchedAt)) return { kind: 'unusable', file, problem: 'it has no valid fetchedAt time' };
   try {
-    return { kind: 'hit', cached: { jwks: validateJwks(doc.jwks, url), fetchedAt, file } };
+    return { kind: 'hit', cached: { jwks: withPems(validateJwks(doc.jwks, url), doc.pems), fetchedAt, file } };
   } catch (error) {
     return { kind: 'unusable', file, problem: (error as { reason?: string }).reason ?? messageOf(error) };
   }
+}
+
+/**
+ * The PEMs saved with the copy (made by jwk-to-pem when it was saved), each
+ * kept only if it is the very key of its kid: a start from the copy then
+ * needs no conversion.
+ */
+function withPems(jwks: ValidatedJwks, pems: unknown): ValidatedJwks {
+  if (typeof pems !== 'object' || pems === null) return jwks;
+  const keys = jwks.keys.map((key) => {
+    const pem = (pems as Record<string, unknown>)[key.jwk.kid];
+    if (typeof pem !== 'string') return key;
+    try {
+      return createPublicKey(pem).equals(key.keyObject) ? { ...key, pem } : key;
+    } catch {
+      return key;
+    }
+  });
+  return { ...jwks, keys };
 }
 
 /** "3 h 12 min", "45 s": how old a cached copy is. */

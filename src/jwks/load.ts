@@ -2,7 +2,8 @@ import { CognitoConfig } from '../config';
 import { JwksError, messageOf } from '../errors';
 import { JwksLoader } from './cache';
 import { CachedJwks, describeAge, readCachedJwks, writeCachedJwks } from './disk-cache';
-import { fetchJwksDocument, FetchOptions, REFETCH } from './fetch';
+import { pemOf } from '../pem';
+import { FetchedJwks, fetchJwksDocument, FetchOptions, REFETCH } from './fetch';
 import { ValidatedJwks } from './validate';
 
 /** Where the keys in use came from: said once in the start-up line. */
@@ -55,7 +56,7 @@ export async function loadKeys(config: KeysConfig, warn: Warn, options: LoadOpti
   }
   try {
     const fetched = await fetchJwksDocument(config.jwksUrl, options.fetch);
-    saveToCache(config, fetched.text, warn);
+    saveToCache(config, fetched, warn);
     return { jwks: fetched.jwks, source: { kind: 'network' }, startedAt };
   } catch (error) {
     // A 404 is the pool's own answer, not an outage: a deleted pool's keys must not live on.
@@ -81,7 +82,7 @@ export function refetchLoader(config: KeysConfig, warn: Warn): JwksLoader {
   if (config.offline) return async () => readCacheOrThrow(config).jwks;
   return async () => {
     const fetched = await fetchJwksDocument(config.jwksUrl, REFETCH);
-    saveToCache(config, fetched.text, warn);
+    saveToCache(config, fetched, warn);
     return fetched.jwks;
   };
 }
@@ -117,9 +118,11 @@ function readCacheOrThrow(config: KeysConfig): CachedJwks {
   throw new JwksError(config.jwksUrl, `offline, and the cached copy ${read.file} cannot be used: ${read.problem}`, `delete that file, then ${refill}`);
 }
 
-function saveToCache(config: KeysConfig, text: string, warn: Warn): void {
+function saveToCache(config: KeysConfig, fetched: FetchedJwks, warn: Warn): void {
   try {
-    writeCachedJwks(config.cacheDir, config.jwksUrl, text, Date.now());
+    // With each key's PEM, so a later start from the copy needs no conversion.
+    const pems = Object.fromEntries(fetched.jwks.keys.map((key) => [key.jwk.kid, pemOf(key.jwk)]));
+    writeCachedJwks(config.cacheDir, config.jwksUrl, fetched.text, Date.now(), pems);
   } catch (error) {
     warn(`could not save the JWKS to the cache in ${config.cacheDir} (${messageOf(error)}); a start-up without the network will not be possible`);
   }

@@ -15,6 +15,8 @@ export interface UsableKey {
   readonly jwk: RsaJwk;
   /** node:crypto's own view of the key, used to verify signatures. */
   readonly keyObject: KeyObject;
+  /** Its PEM, when a cached copy brought one (checked against keyObject). */
+  readonly pem?: string;
 }
 
 export interface ValidatedJwks {

@@ -37,7 +37,7 @@ export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath,
   }
   args.push(
     '--jwt-secret',
-    pemOf(secretKey(config, keys).jwk),
+    pemFor(secretKey(config, keys)),
     '--jwt-verify-algorithms',
     'RS256',
     '--jwt-verify-issuer',
@@ -79,6 +79,11 @@ export function pluginFlags(config: CognitoConfig): string[] {
   // The default folder is this machine's home: a list pasted elsewhere should use that machine's.
   if (config.cacheDir !== defaultCacheDir(process.env)) flags.push(pluginFlagName('cacheDir'), config.cacheDir);
   return flags;
+}
+
+/** The key's PEM: the one saved with a cached copy, else made now. */
+function pemFor(key: UsableKey): string {
+  return key.pem ?? pemOf(key.jwk);
 }
 
 /**

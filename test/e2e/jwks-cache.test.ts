@@ -114,6 +114,19 @@ describe('the cache file, --offline, and corrupt copies', () => {
     }
   });
 
+  test('the --jwt-secret PEM from a cached copy is the one a fetch gives', async () => {
+    const dir = newDir('pem');
+    const argsJson = async (extra: string[]) => {
+      const r = await runCli(['args', '--json', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--cache-dir', dir, ...extra], { env: cleanEnv(), cwd: tmp });
+      assertOk(r);
+      const list = JSON.parse(r.stdout) as string[];
+      return list[list.indexOf('--jwt-secret') + 1];
+    };
+    const fetched = await argsJson([]);
+    assert.match(fetched ?? '', /^-----BEGIN PUBLIC KEY-----/);
+    assert.equal(await argsJson(['--offline']), fetched);
+  });
+
   test('--offline uses the cached copy without a single request', async () => {
     const dir = newDir('offline');
     assertOk(await keys(fixture.endpoint, dir));

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { defaultCacheDir, resolveConfig } from '../../src/config/resolve';
 import { ConfigError } from '../../src/errors';
 import { cacheFileFor, describeAge, readCachedJwks, writeCachedJwks } from '../../src/jwks/disk-cache';
+import { pemOf } from '../../src/pem';
 import { sharedKey } from './helpers';
 
 const URL_A = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json';
@@ -33,6 +34,23 @@ describe('the JWKS cache on disk', () => {
     // Private: whoever can write these keys decides which tokens pass.
     assert.equal(fs.statSync(cacheDir).mode & 0o777, 0o700);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  });
+
+  test('each key\'s PEM is kept with the copy, and used only if it is that very key', () => {
+    const cacheDir = path.join(dir, 'pems');
+    const k1 = sharedKey('k1');
+    writeCachedJwks(cacheDir, URL_A, jwksText('k1', 'k2'), Date.now(), { k1: pemOf(k1.jwk), k2: pemOf(k1.jwk) });
+    const read = readCachedJwks(cacheDir, URL_A);
+    assert.ok(read.kind === 'hit');
+    const [r1, r2] = read.cached.jwks.keys;
+    assert.equal(r1!.pem, pemOf(k1.jwk));
+    // k2's saved PEM is k1's: not trusted, so it is made again when needed.
+    assert.equal(r2!.pem, undefined);
+    // Without PEMs (or with garbage), the keys still load.
+    writeCachedJwks(cacheDir, URL_B, jwksText('k1'), Date.now(), { k1: 'not a pem' });
+    const garbage = readCachedJwks(cacheDir, URL_B);
+    assert.ok(garbage.kind === 'hit');
+    assert.equal(garbage.cached.jwks.keys[0]!.pem, undefined);
   });
 
   test('copies are kept per URL: one pool never reads another pool\'s keys', () => {
