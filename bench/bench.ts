@@ -21,7 +21,8 @@ import { BIN, ROOT, runCli } from '../test/helpers/cli';
 import { createTestDatabase } from '../test/helpers/db';
 import { accessClaims, JwksFixture } from '../test/helpers/jwks-server';
 import { startPostgres } from '../test/helpers/postgres';
-import { launch, Launched, post, Probe, treeCpuUs, treeRssMiB } from './launch';
+import { postGraphql as post } from '../test/helpers/net';
+import { launch, Launched, Probe, treeCpuUs, treeRssMiB } from './launch';
 import { BenchToken, load, LoadResult } from './load';
 import { microbench } from './micro';
 

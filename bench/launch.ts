@@ -4,9 +4,8 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import { cleanEnv, ROOT } from '../test/helpers/cli';
-import { freePort } from '../test/helpers/net';
+import { freePort, postGraphql as post } from '../test/helpers/net';
 
 export interface Launched {
   port: number;
@@ -71,30 +70,6 @@ export async function launch(argv: readonly string[], probe: Probe, timeoutMs: n
   return { port, child, startupMs, startupCpuMs: treeCpuUs(child.pid!) / 1000, startupRssMiB: treeRssMiB(child.pid!), output: () => out, stop };
 }
 
-/** One POST /graphql on a fresh connection. */
-export function post(port: number, payload: string, token: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/graphql',
-        method: 'POST',
-        agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${token}` },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 /* --------------------------------------------------------------------- /proc */
 

@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +16,7 @@ import { KILL_TIMEOUT_MS, PM2_APP_NAME } from '../../src/init';
 import { cleanEnv } from '../helpers/cli';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, JwksFixture } from '../helpers/jwks-server';
-import { canConnect, freePort, waitForPort } from '../helpers/net';
+import { canConnect, freePort, postGraphql, waitForPort } from '../helpers/net';
 import { Pm2 } from '../helpers/pm2';
 import { alive, until } from '../helpers/process';
 import { InstalledProject, installPackedProject } from '../helpers/project';
@@ -26,27 +25,9 @@ const POOL = 'local_init1';
 const NOTES = '{ allNotes { nodes { body } } }';
 
 /** One request on a connection of its own, so pm2's cluster spreads them over its workers. */
-function graphqlOnce(port: number, query: string, token?: string): Promise<{ status: number; body: { data?: { allNotes?: { nodes: { body: string }[] } } } }> {
-  return new Promise((resolve, reject) => {
-    const payload = JSON.stringify({ query });
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/graphql',
-        method: 'POST',
-        agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+async function graphqlOnce(port: number, query: string, token?: string): Promise<{ status: number; body: { data?: { allNotes?: { nodes: { body: string }[] } } } }> {
+  const { status, body } = await postGraphql(port, JSON.stringify({ query }), token);
+  return { status, body: JSON.parse(body) };
 }
 
 async function notesOf(port: number, token?: string): Promise<string[]> {
