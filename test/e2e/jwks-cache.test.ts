@@ -14,6 +14,7 @@ import { assertCleanError, assertOk, literal, parseJsonArray, show } from '../he
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, JwksFixture, JwksMode } from '../helpers/jwks-server';
 import { freePort } from '../helpers/net';
+import { until } from '../helpers/process';
 import { RunningServer, startServer } from '../helpers/server';
 
 const POOL = 'local_cache1';
@@ -324,7 +325,7 @@ describe('run --cluster-workers during a JWKS outage', () => {
     fixture.mode = 'status-500';
     const before = fixture.requests;
     server = await startServer({ cwd: tmp, cliArgs: config, postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json', '--cluster-workers', '2'] });
-    await until(() => (server!.output().match(/listening on port/g) ?? []).length >= 2);
+    await until(() => (server!.output().match(/listening on port/g) ?? []).length >= 2, 'both workers to listen', 60_000);
     // The primary's three attempts, and at most one refresh per worker: a worker that fetched
     // at start-up as the primary did would have made three more each.
     const duringStart = fixture.requests - before;
@@ -355,13 +356,6 @@ describe('run --cluster-workers during a JWKS outage', () => {
   });
 });
 
-async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}
 
 describe('the plugin loaded by PostGraphile itself uses the same cache', () => {
   const POSTGRAPHILE_CLI = path.join(ROOT, 'node_modules', 'postgraphile', 'cli.js');
@@ -392,13 +386,8 @@ describe('the plugin loaded by PostGraphile itself uses the same cache', () => {
     return { status: res.status, sub: (res.body.data?.whoami as { sub?: string } | undefined)?.sub, text: res.text };
   };
   /** The plugin loads the keys after PostGraphile listens; wait for its line. */
-  const waitFor = async (server: RunningServer, pattern: RegExp) => {
-    const deadline = Date.now() + 30_000;
-    while (!pattern.test(server.output())) {
-      if (Date.now() > deadline) assert.fail(`no ${pattern} in:\n${server.output()}`);
-      await sleep(50);
-    }
-  };
+  const waitFor = (server: RunningServer, pattern: RegExp) =>
+    until(() => pattern.test(server.output()), String(pattern), 30_000).catch(() => assert.fail(`no ${pattern} in:\n${server.output()}`));
 
   test('saves the copy, falls back on it with a warning, and --cognito-offline true uses it without a request', async () => {
     const cacheDir = newDir('plugin');
