@@ -78,13 +78,12 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     const resolved: PluginSource = typeof source === 'function' ? source() : source ?? fromEnvironment();
     for (const warning of resolved.warnings ?? []) log.warn(warning.text);
     const { config } = resolved;
-    /** Until some keys have loaded; the load that brings the first ones says so. */
-    let waitingForKeys = false;
     const refetch = refetchLoader(config, log.warn);
     const loader = async () => {
+      // The load that brings the first keys (after a failed start, or a 404) says so.
+      const first = !cache.hasKeys;
       const jwks = await refetch();
-      if (waitingForKeys) {
-        waitingForKeys = false;
+      if (first) {
         const kids = jwks.keys.map((k) => k.jwk.kid).join(', ');
         log.info(config.offline ? `loaded kids [${kids}] from the cache in ${config.cacheDir}` : describeStartup(config, { jwks, source: { kind: 'network' } }));
       }
@@ -111,16 +110,13 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
     };
     if (resolved.jwks) {
       const { source } = resolved;
-      if (source?.kind === 'cache' && source.why === 'fresh') {
-        // run started from a recent copy without asking the network. The refetch window counts
-        // from when the copy was fetched, so a new kid can be fetched at once. The copy is
-        // refreshed once PostGraphile is up, off the path to the first answer, whatever the window
-        // says, and again until that works: a key dropped from the pool stops working then.
-        cache.prime(resolved.jwks, source.fetchedAt);
-        setTimeout(() => refreshAfterStart(0), FRESH_COPY_REFRESH_DELAY_MS).unref();
-      } else {
-        cache.prime(resolved.jwks, resolved.fetchedAt);
-      }
+      // run started from a recent copy without asking the network: the refetch window counts
+      // from when the copy was fetched, so a new kid can be fetched at once. The copy is
+      // refreshed once PostGraphile is up, off the path to the first answer, whatever the window
+      // says, and again until that works: a key dropped from the pool stops working then.
+      const fresh = source?.kind === 'cache' && source.why === 'fresh';
+      cache.prime(resolved.jwks, fresh ? source.fetchedAt : resolved.fetchedAt);
+      if (fresh) setTimeout(() => refreshAfterStart(0), FRESH_COPY_REFRESH_DELAY_MS).unref();
     } else {
       // Requests that arrive meanwhile wait for this load (refresh joins it).
       const loading = loadKeys(config, log.warn);
@@ -130,7 +126,6 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
           log.info(describeStartup(config, await loading));
         },
         (error: unknown) => {
-          waitingForKeys = true;
           const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
           log.error(`${messageOf(error)}${hint}; tokens get 503 until a later request loads the keys`);
         },
