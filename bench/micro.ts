@@ -7,7 +7,7 @@
 import jwt from 'jsonwebtoken';
 import { resolveConfig } from '../src/config';
 import { validateJwks } from '../src/jwks';
-import { makeCognitoPlugin } from '../src/plugin';
+import { makeCognitoPlugin } from '../src/adapters/v4';
 
 export interface MicroResult {
   oursUs: number;

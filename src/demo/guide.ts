@@ -1,4 +1,4 @@
-import { shellLine } from '../postgraphile';
+import { shellLine } from '../launch';
 import { DemoUser } from '../issuer';
 
 export interface GuideUser {

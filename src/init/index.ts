@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RawSettings, RC_PLACES, resolveConfig } from '../config';
+import { RawSettings, RC_PLACES, requireSecurityChoices, resolveConfig } from '../config';
 import { UsageError } from '../errors';
 import { optionsFromPostGraphileArgs } from './postgraphile-options';
 import { BIN_IN_PROJECT, cognitoSection, fileNames, isEnvReference, rcOptions, RcValue, renderEcosystemFile, renderRcFile } from './render';
@@ -54,6 +54,7 @@ export function init(input: InitInput): InitResult {
 
   // Only the flags, validated as run would validate them: a file that run then refuses helps nobody.
   const { config, warnings } = resolveConfig({ flags: input.flags });
+  requireSecurityChoices(config);
   const options = rcOptions(optionsFromPostGraphileArgs(input.postgraphileArgs));
   const cognito = cognitoSection(input.flags, config);
   const secret = [...options.values()].some(holdsPassword);

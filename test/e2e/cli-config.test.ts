@@ -21,7 +21,8 @@ describe('configuration precedence and validation', () => {
   const dirs: string[] = [];
 
   /** Any accidental fetch from the real AWS endpoint goes to a dead loopback proxy instead. */
-  const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ HTTPS_PROXY: `http://127.0.0.1:${deadPort}`, ...extra });
+  /** Allowed roles come from the environment here; each test that needs it names its app client. */
+  const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ HTTPS_PROXY: `http://127.0.0.1:${deadPort}`, COGNITO_ALLOWED_ROLES: '*', ...extra });
   const dead = () => `http://127.0.0.1:${deadPort}`;
   const issuerOf = (r: Awaited<ReturnType<typeof runCli>>) => valueAfter(parseJsonArray(r), '--jwt-verify-issuer');
 
@@ -80,7 +81,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('--endpoint beats AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--client-id', '*'], {
         env: env({ AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: dead() }),
         cwd: empty,
       });
@@ -89,7 +90,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER beats AWS_ENDPOINT_URL', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123'], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123', '--client-id', '*'], {
         env: env({ AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: fixture.endpoint, AWS_ENDPOINT_URL: dead() }),
         cwd: empty,
       });
@@ -98,7 +99,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('AWS_ENDPOINT_URL alone is used', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123'], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123', '--client-id', '*'], {
         env: env({ AWS_ENDPOINT_URL: fixture.endpoint }),
         cwd: empty,
       });
@@ -140,7 +141,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('a mismatching AWS_REGION only warns (it is often set for other services)', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'eu-west-1_AbC123', '--endpoint', fixture.endpoint], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'eu-west-1_AbC123', '--endpoint', fixture.endpoint, '--client-id', '*'], {
         env: env({ AWS_REGION: 'us-east-1' }),
         cwd: empty,
       });
@@ -149,7 +150,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('COGNITO_REGION beats AWS_REGION', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'eu-west-1_AbC123', '--endpoint', fixture.endpoint], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'eu-west-1_AbC123', '--endpoint', fixture.endpoint, '--client-id', '*'], {
         env: env({ COGNITO_REGION: 'eu-west-1', AWS_REGION: 'us-east-1' }),
         cwd: empty,
       });

@@ -23,7 +23,8 @@ describe('run with cognito-local', () => {
   let server: RunningServer;
   let outside: string;
 
-  const cliArgs = () => ['--user-pool-id', pool.poolId, '--endpoint', pool.endpoint, '--client-id', pool.clientId, '--authenticated-role', 'app_user'];
+  // Any group is a role here ('*'), as it was before the allow-list became a required choice; other files test the list.
+  const cliArgs = () => ['--user-pool-id', pool.poolId, '--endpoint', pool.endpoint, '--client-id', pool.clientId, '--allowed-roles', '*', '--authenticated-role', 'app_user'];
   const pgArgs = () => ['-c', db.url, '--default-role', 'app_anonymous'];
 
   before(async () => {

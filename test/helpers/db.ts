@@ -8,6 +8,25 @@ export function adminUrl(): string {
   return url;
 }
 
+/** Runs `sql` on the admin connection: for cluster-wide things such as roles. */
+export async function asAdmin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The connection string with another login role and password. */
+export function withUser(url: string, user: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.username = user;
+  parsed.password = password;
+  return parsed.toString();
+}
+
 // Roles are cluster-wide; test files run in parallel, so creation tolerates a race.
 const ROLES = ['app_anonymous', 'app_user', 'app_admin', 'app_staff'];
 

@@ -1,15 +1,15 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { buildPostGraphileArgs, pluginFlags, shellLine, shellQuote } from '../../src/postgraphile/args';
+import { buildPostGraphileArgs, pluginFlags, shellLine, shellQuote } from '../../src/launch/args';
 import { resolveConfig } from '../../src/config/resolve';
 import { RawSettings } from '../../src/config/types';
 import { KeyNotFoundError } from '../../src/errors';
-import { pemOf } from '../../src/pem';
+import { pemOf } from '../../src/jwks';
 import { jwksOf, sharedKey } from './helpers';
 
 const POOL = 'eu-west-1_AbCdEf123';
-const PLUGIN = '/opt/pgc/dist/plugin/index.js';
+const PLUGIN = '/opt/pgc/dist/adapters/v4/index.js';
 const k1 = sharedKey('k1');
 const k2 = sharedKey('k2');
 const keys = jwksOf(k1, k2).keys;

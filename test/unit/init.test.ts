@@ -39,7 +39,7 @@ function usageError(fn: () => unknown, ...patterns: RegExp[]): UsageError {
 }
 
 function input(dir: string, over: Partial<InitInput> = {}): InitInput {
-  return { dir, flags: { userPoolId: POOL }, postgraphileArgs: [], pm2: false, instances: null, force: false, ...over };
+  return { dir, flags: { userPoolId: POOL, clientId: '1example23456789', allowedRoles: 'app_user' }, postgraphileArgs: [], pm2: false, instances: null, force: false, ...over };
 }
 
 describe('optionsFromPostGraphileArgs', () => {
@@ -251,6 +251,18 @@ describe('init: the files on disk', () => {
     assert.ok(thrown(() => init(input(dir, { flags: { userPoolId: POOL, tokenUse: 'both' } }))) instanceof ConfigError);
     usageError(() => init(input(dir, { postgraphileArgs: ['--nope'] })), /--nope/);
     assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  test("without the security choices it writes nothing: the file would make run refuse to start", () => {
+    const dir = tempDir();
+    const error = thrown(() => init(input(dir, { flags: { userPoolId: POOL } })));
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /no choice made for the app client/);
+    assert.match(error.hint ?? '', /--client-id '\*'/);
+    assert.deepEqual(fs.readdirSync(dir), []);
+    // Waived explicitly, the choice is written down as made.
+    init(input(dir, { flags: { userPoolId: POOL, clientId: '*', roleClaim: 'none' } }));
+    assert.deepEqual(loadRcFile(dir)!.cognito, { userPoolId: POOL, clientId: '*', tokenUse: 'access', roleClaim: 'none' });
   });
 
   test('a folder that is not there: a usage error, no temp files', () => {

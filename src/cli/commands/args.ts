@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import * as log from '../../log';
-import { locatePostGraphile, shellLine } from '../../postgraphile';
+import { locatePostGraphile, postgraphileArgsFor, prepare, shellLine } from '../../launch';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
-import { postgraphileArgsFor, prepare } from '../prepare';
 
 export function argsCommand(): Command {
   const command = new Command('args')
@@ -27,7 +26,7 @@ Examples:
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
-    const prepared = await prepare(settingsFromOptions(opts));
+    const prepared = await prepare(settingsFromOptions(opts), undefined, { server: true });
     for (const warning of prepared.warnings) log.warn(warning);
     // The list is for `npx postgraphile`, which finds the project's PostGraphile: refuse a v5 as run does.
     // (Plugins are not checked: they need to load where the list is used, not here.)

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
+import { printable, printableJson } from '../../printable';
 import { addConfigOptions, settingsFromOptions } from '../options';
-import { prepare } from '../prepare';
+import { prepare } from '../../launch';
 
 export function keysCommand(): Command {
   const command = new Command('keys')
@@ -18,10 +19,11 @@ Examples:
     const { jwks } = await prepare(settingsFromOptions(opts));
     const rows = jwks.keys.map(({ jwk }) => ({ kid: jwk.kid, alg: jwk.alg ?? '', kty: jwk.kty, use: jwk.use ?? '' }));
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      process.stdout.write(`${printableJson(rows, 2)}\n`);
       return;
     }
-    const table = [['KID', 'ALG', 'KTY', 'USE'], ...rows.map((r) => [r.kid, r.alg || '-', r.kty, r.use || '-'])];
+    // A kid is whatever the endpoint served: never raw on a terminal.
+    const table = [['KID', 'ALG', 'KTY', 'USE'], ...rows.map((r) => [printable(r.kid), r.alg || '-', r.kty, r.use || '-'])];
     const widths = [0, 1, 2].map((i) => Math.max(...table.map((row) => row[i]!.length)));
     for (const row of table) {
       process.stdout.write(`${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ')}\n`);

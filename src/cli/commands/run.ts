@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 import { FRESH_COPY_MS } from '../../jwks';
-import { launchWithPlugin, prepare } from '../prepare';
+import { launchWithPlugin, prepare } from '../../launch';
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -23,7 +23,7 @@ Examples:
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
     // A restart finds a recent copy of the keys on disk: start from it, and let the plugin refresh it once serving.
-    launchWithPlugin(await prepare(settingsFromOptions(opts), undefined, { freshForMs: FRESH_COPY_MS }), postgraphileArgs);
+    launchWithPlugin(await prepare(settingsFromOptions(opts), undefined, { server: true, freshForMs: FRESH_COPY_MS }), postgraphileArgs);
   });
   return command;
 }

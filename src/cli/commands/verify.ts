@@ -1,11 +1,15 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
+import { securityChoicesMissing } from '../../config';
 import { ExitCode, UsageError } from '../../errors';
+import { checkToken } from '../../gate';
 import { KeyCache } from '../../jwks';
-import { checkToken, CognitoVerifier, TokenRejectedError } from '../../plugin';
+import { prepare } from '../../launch';
+import * as log from '../../log';
+import { printableJson } from '../../printable';
+import { CognitoVerifier, TokenRejectedError } from '../../verify';
 import { describeTokenReport, TokenReport, unverifiedFacts } from '../token-report';
 import { addConfigOptions, settingsFromOptions } from '../options';
-import { prepare } from '../prepare';
 
 export function verifyCommand(): Command {
   const command = new Command('verify')
@@ -32,6 +36,8 @@ Examples:
     const token = readToken(tokenArgument);
     const prepared = await prepare(settingsFromOptions(opts));
     const { config } = prepared;
+    // Not fatal here: verify shows what such a server would do, which is to refuse (no client, no role is allowed).
+    for (const missing of securityChoicesMissing(config)) log.warn(`run would refuse to start: no choice made for ${missing.what} (${missing.hint})`);
     const cache = new KeyCache(async () => prepared.jwks);
     cache.prime(prepared.jwks, prepared.fetchedAt);
     const verifier = new CognitoVerifier(config, cache);
@@ -44,7 +50,7 @@ Examples:
       if (!(error instanceof TokenRejectedError)) throw error;
       report = { valid: false, reason: error.code, detail: error.reason, ...unverifiedFacts(token) };
     }
-    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : describeTokenReport(report, config));
+    process.stdout.write(opts.json ? `${printableJson(report, 2)}\n` : describeTokenReport(report, config));
     process.exitCode = report.valid ? ExitCode.ok : ExitCode.invalidToken;
   });
   return command;

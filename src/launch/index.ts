@@ -2,4 +2,7 @@ export { buildPostGraphileArgs, pluginFlags, pluginsIn, shellQuote, shellLine } 
 export type { ArgsInput } from './args';
 export { locatePostGraphile, assertPluginsLoadable } from './locate';
 export type { PostGraphileInstall } from './locate';
-export { launchInProcess } from './launch';
+export { launchInProcess } from './v4';
+export { prepare, isPostGraphileWorker } from './prepare';
+export type { Prepared, PrepareOptions, SettingSources } from './prepare';
+export { postgraphileArgsFor, launchWithPlugin } from './run';

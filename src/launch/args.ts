@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { CognitoConfig, defaultCacheDir, pluginFlagName } from '../config';
-import { UsableKey } from '../jwks';
-import { pemOf, selectKeys } from '../pem';
+import { CognitoConfig, defaultCacheDir, NO_ROLE_CLAIM, pluginFlagName } from '../config';
+import { pemOf, selectKeys, UsableKey } from '../jwks';
 
 // Claims Cognito always sends as arrays; PostGraphile's --jwt-role needs a string.
 const ARRAY_CLAIMS = new Set(['cognito:groups', 'cognito:roles']);
@@ -69,12 +68,13 @@ export function pluginFlags(config: CognitoConfig): string[] {
     pluginFlagName('userPoolId'), config.userPoolId,
     pluginFlagName('endpoint'), config.endpoint,
     pluginFlagName('tokenUse'), config.tokenUse,
-    pluginFlagName('roleClaim'), config.roleClaim.join(','),
+    pluginFlagName('roleClaim'), config.roleClaim?.join(',') ?? NO_ROLE_CLAIM,
     pluginFlagName('clockTolerance'), String(config.clockTolerance),
     pluginFlagName('offline'), String(config.offline),
   ];
-  if (config.clientIds.length > 0) flags.push(pluginFlagName('clientId'), config.clientIds.join(','));
-  if (config.allowedRoles.length > 0) flags.push(pluginFlagName('allowedRoles'), config.allowedRoles.join(','));
+  const list = (value: readonly string[] | '*') => (value === '*' ? value : value.join(','));
+  if (config.clientIds.length > 0) flags.push(pluginFlagName('clientId'), list(config.clientIds));
+  if (config.roleClaim && config.allowedRoles.length > 0) flags.push(pluginFlagName('allowedRoles'), list(config.allowedRoles));
   if (config.authenticatedRole) flags.push(pluginFlagName('authenticatedRole'), config.authenticatedRole);
   // The default folder is this machine's home: a list pasted elsewhere should use that machine's.
   if (config.cacheDir !== defaultCacheDir(process.env)) flags.push(pluginFlagName('cacheDir'), config.cacheDir);
@@ -101,10 +101,12 @@ function secretKey(config: CognitoConfig, keys: readonly UsableKey[]): UsableKey
  * audience check is turned off ('') and the plugin checks `client_id`.
  */
 function audience(config: CognitoConfig): string {
-  return config.tokenUse === 'id' && config.clientIds.length > 0 ? config.clientIds.join(',') : '';
+  return config.tokenUse === 'id' && config.clientIds !== '*' && config.clientIds.length > 0 ? config.clientIds.join(',') : '';
 }
 
-function jwtRolePath(roleClaim: readonly string[]): string {
+/** PostGraphile's own --jwt-role (used only without the plugin); with no role claim, a claim Cognito never sends. */
+function jwtRolePath(roleClaim: readonly string[] | null): string {
+  if (roleClaim === null) return NO_ROLE_CLAIM;
   return roleClaim.length === 1 && ARRAY_CLAIMS.has(roleClaim[0]!) ? `${roleClaim[0]},0` : roleClaim.join(',');
 }
 
