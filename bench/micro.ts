@@ -37,7 +37,7 @@ export async function microbench(options: {
   batches: number;
   perBatch: number;
 }): Promise<MicroResult> {
-  const { config } = resolveConfig({ flags: { userPoolId: options.userPoolId, endpoint: options.endpoint } });
+  const { config } = resolveConfig({ flags: { userPoolId: options.userPoolId, endpoint: options.endpoint, clientId: 'client1', allowedRoles: 'app_user' } });
   const jwks = validateJwks(options.jwks, config.jwksUrl);
   const plugin = makeCognitoPlugin({ config, jwks, fetchedAt: Date.now() });
   const withContext = plugin.withPostGraphileContext(async (_options, callback) => callback({}));
