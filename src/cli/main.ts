@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../errors';
 import * as log from '../log';
-import { argsCommand } from './commands/args';
+import { argsCommand, argsFailureOutput } from './commands/args';
 import { doctorCommand } from './commands/doctor';
 import { initCommand } from './commands/init';
 import { demoCommand } from './commands/demo';
@@ -78,13 +78,16 @@ export async function main(argv: readonly unknown[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(ExitCode.ok);
     throw error;
   });
+  const words = argv.slice(2);
   try {
-    const args = checkArgv(argv.slice(2));
+    const args = checkArgv(words);
     const program = buildProgram();
     await program.parseAsync([String(argv[0]), String(argv[1]), ...withDefaultCommand(program, args)]);
   } catch (error) {
     const code = exitCodeFor(error);
     process.exitCode = code;
+    // A failed `args` must leave its scripts something PostGraphile refuses, never an empty list.
+    if (code !== ExitCode.ok && words[0] === 'args') process.stdout.write(argsFailureOutput(words.slice(1).map(String)));
     // Under pm2's cluster mode an open IPC channel keeps a failed process alive, and its log
     // lines travel over that channel: give them a moment, then exit. Elsewhere the process
     // ends at once on its own, as this timer does not hold it.
