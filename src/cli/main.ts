@@ -38,13 +38,13 @@ PostGraphile, and prints tokens and curl commands to try: no AWS account needed.
 
 Examples:
   $ npx postgraphile-cognito demo
-  $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app
-  $ postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 -- -c postgres:///app
-  $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
-  $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
-  $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 "$TOKEN"
-  $ postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app --default-role app_anonymous
-  $ postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 -- --default-role app_anonymous
+  $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app
+  $ npx postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 --client-id '*' --allowed-roles '*' -- -c postgres:///app
+  $ npx postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
+  $ npx postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
+  $ npx postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
+  $ npx postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app --default-role app_anonymous
+  $ npx postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- --default-role app_anonymous
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid (and no usable cached copy), 4 token refused
