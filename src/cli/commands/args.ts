@@ -31,8 +31,8 @@ export function argsCommand(): Command {
 The list starts with --plugins (our verification plugin, merged with yours),
 then --jwt-secret <PEM>, --jwt-verify-algorithms RS256, --jwt-verify-issuer,
 --jwt-verify-audience, --jwt-verify-clock-tolerance and --jwt-role, then your
-configuration as the plugin's own flags (--cognito-user-pool-id, ...; defaults
-left out), then your own arguments untouched. A PostGraphile started from it
+configuration as the plugin's own flags (--cognito-user-pool-id, ..., defaults
+included), then your own arguments untouched. A PostGraphile started from it
 checks tokens exactly as \`run\` does.
 
 On failure it exits non-zero and prints only ${ARGS_FAILED},
