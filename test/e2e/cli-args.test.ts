@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { BIN, cleanEnv, ROOT, runCli } from '../helpers/cli';
 import { assertOk, parseJsonArray, referencePem, show, valueAfter } from '../helpers/cli-assert';
 import { JwksFixture } from '../helpers/jwks-server';
+import { ARGS_FAILED } from '../../src/cli/commands/args';
 
 const POOL = 'local_abc123';
 const PLUGIN = path.join(ROOT, 'dist', 'adapters', 'v4', 'index.js');
@@ -121,7 +122,7 @@ describe('args', () => {
     assert.equal(valueAfter(parseJsonArray(r), '--jwt-secret'), referencePem(fixture.keys.get('key-b')!.jwk));
     const bad = await cli(['args', '--json', ...pool(), '--kid', 'nope']);
     assert.equal(bad.code, 2, show(bad));
-    assert.equal(bad.stdout, '');
+    assert.deepEqual(JSON.parse(bad.stdout), [ARGS_FAILED], 'with --json, a list of the word PostGraphile refuses');
     assert.match(bad.stderr, /nope/);
   });
 
@@ -209,13 +210,13 @@ describe('args', () => {
     }
   });
 
-  test('JWKS trouble in args exits 3 and prints no arguments', async () => {
+  test('JWKS trouble in args exits 3 and prints no arguments, only the word PostGraphile refuses', async () => {
     const other = await JwksFixture.start(['k']);
     try {
       other.mode = 'not-found';
       const r = await cli(['args', '--json', '--user-pool-id', POOL, '--endpoint', other.endpoint, ...CHOICES]);
       assert.equal(r.code, 3, show(r));
-      assert.equal(r.stdout, '');
+      assert.deepEqual(JSON.parse(r.stdout), [ARGS_FAILED]);
     } finally {
       await other.close();
     }

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { cleanEnv, ROOT, runCli } from '../helpers/cli';
 import { assertCleanError, assertOk, parseJsonArray, show, valueAfter } from '../helpers/cli-assert';
+import { ARGS_FAILED_LINE, assertArgsFailed } from '../helpers/args-failure';
 import { JwksFixture } from '../helpers/jwks-server';
 import { freePort } from '../helpers/net';
 
@@ -194,12 +195,12 @@ describe('configuration precedence and validation', () => {
 
     test('--token-use bogus', async () => {
       const r = await noFetch(['args', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--token-use', 'bogus']);
-      assertCleanError(r, 2, /bogus/, /access/, /\bid\b/, /any/);
+      assertArgsFailed(r, 2, /bogus/, /access/, /\bid\b/, /any/);
     });
 
     test('COGNITO_TOKEN_USE=bogus', async () => {
       const r = await noFetch(['args', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint], { COGNITO_TOKEN_USE: 'bogus' });
-      assertCleanError(r, 2, /bogus/, /COGNITO_TOKEN_USE/, /access/);
+      assertArgsFailed(r, 2, /bogus/, /COGNITO_TOKEN_USE/, /access/);
     });
 
     test('--endpoint ftp://x', async () => {
@@ -243,7 +244,7 @@ describe('configuration precedence and validation', () => {
     test('an unknown option before -- exits 2 with a hint to put it after --', async () => {
       const r = await noFetch(['args', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '-c', 'foo']);
       assert.equal(r.code, 2, show(r));
-      assert.equal(r.stdout, '');
+      assert.equal(r.stdout, ARGS_FAILED_LINE);
       assert.match(r.stderr, /^postgraphile-cognito: error: unknown option '-c'/);
       assert.match(r.stderr, /after --/);
       assert.doesNotMatch(r.stderr, /^\s*at\s/m);
@@ -253,6 +254,7 @@ describe('configuration precedence and validation', () => {
       const script = `process.argv = [process.argv[0], 'pgc', 'args', '--', '-c', null]; require(${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'main.js'))}).main(process.argv);`;
       const r = spawnSync(process.execPath, ['-e', script], { env: cleanEnv(), encoding: 'utf8' });
       assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stdout, ARGS_FAILED_LINE);
       assert.match(r.stderr, /^postgraphile-cognito: error: argument 4 is null, not text/);
       assert.match(r.stderr, /export it first/);
     });
@@ -261,7 +263,7 @@ describe('configuration precedence and validation', () => {
       const r = await noFetch(['keyz', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint]);
       assertCleanError(r, 2, /unknown command or argument "keyz"/, /the commands are run, args, keys, pem\b/, /\binit\b/, /\bdemo\b/);
       const afterDash = await noFetch(['args', 'stray', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--', '-c', 'x']);
-      assertCleanError(afterDash, 2, /"stray"/);
+      assertArgsFailed(afterDash, 2, /"stray"/);
     });
 
     test('an unknown command-line option of the default command also hints at --', async () => {

@@ -36,11 +36,11 @@ describe('the installed package', () => {
     fs.rmSync(project, { recursive: true, force: true });
   });
 
-  test('the tarball holds the CLI, the compiled plugin and the docs, and no tests or sources', () => {
+  test('the tarball holds the CLI, the compiled plugin, the docs and the examples, and no tests or sources', () => {
     const listed = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0].files.map(
       (f: { path: string }) => f.path,
     ) as string[];
-    for (const file of ['bin/postgraphile-cognito.js', 'dist/cli/main.js', 'dist/adapters/v4/index.js', 'dist/index.d.ts', 'README.md', '.postgraphilerc.example']) {
+    for (const file of ['bin/postgraphile-cognito.js', 'dist/cli/main.js', 'dist/adapters/v4/index.js', 'dist/index.d.ts', 'README.md', 'LICENSE', 'docs/README.md', 'examples/quickstart/schema.sql', '.postgraphilerc.example']) {
       assert.ok(listed.includes(file), `${file} missing from the package`);
     }
     assert.ok(!listed.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'tests or sources packed');

@@ -166,7 +166,7 @@ describe('the plugin loaded by postgraphile --plugins', () => {
     }
   });
 
-  test('used as a library: makeCognitoPlugin in a pluginHook, as the README shows', async () => {
+  test('used as a library: makeCognitoPlugin in a pluginHook, as docs/plugin.md shows', async () => {
     const dir = tempDir();
     const script = path.join(dir, 'server.js');
     fs.writeFileSync(

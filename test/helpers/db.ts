@@ -76,8 +76,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database with the row-level-security fixture, for one test file. */
-export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
+/** A fresh database with the row-level-security fixture (or other SQL; '' for none), for one test file. */
+export async function createTestDatabase(prefix: string, fixture = FIXTURE): Promise<TestDatabase> {
   const admin = adminUrl();
   const name = `pgc_${prefix}_${randomBytes(4).toString('hex')}`;
   const root = new Client({ connectionString: admin });
@@ -93,7 +93,7 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
   const url = withDatabase(admin, name);
   const client = new Client({ connectionString: url });
   await client.connect();
-  await client.query(FIXTURE);
+  if (fixture) await client.query(fixture);
   return {
     url,
     name,

@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { buildPostGraphileArgs, pluginFlags, shellLine, shellQuote } from '../../src/launch/args';
+import { ARGS_FAILED, argsFailureOutput } from '../../src/cli/commands/args';
 import { resolveConfig } from '../../src/config/resolve';
 import { RawSettings } from '../../src/config/types';
 import { KeyNotFoundError } from '../../src/errors';
@@ -290,5 +291,15 @@ describe('shellQuote and shellLine', () => {
     for (const word of ['', 'x y', '$HOME', "'", 'a\nb', '*']) {
       assert.deepEqual(shellWords(shellQuote(word)), [word]);
     }
+  });
+});
+
+describe('what a failed args prints', () => {
+  test('one word PostGraphile refuses, as a line, or with --json before -- as a JSON list of it', () => {
+    assert.equal(argsFailureOutput(['--user-pool-id', POOL, '--', '-c', 'db']), `${ARGS_FAILED}\n`);
+    assert.deepEqual(JSON.parse(argsFailureOutput(['--json', '--user-pool-id', POOL])), [ARGS_FAILED]);
+    // --json after -- is PostGraphile's, not ours.
+    assert.equal(argsFailureOutput(['--', '--json']), `${ARGS_FAILED}\n`);
+    assert.match(ARGS_FAILED, /^--[a-z-]+$/, 'an option, so PostGraphile takes it as one and refuses it');
   });
 });

@@ -3,6 +3,21 @@ import * as log from '../../log';
 import { locatePostGraphile, postgraphileArgsFor, prepare, shellLine } from '../../launch';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 
+/**
+ * What a failed \`args\` prints on stdout instead of the list: an option
+ * PostGraphile refuses ("unknown option"), so a script that ignores the exit
+ * code (eval "npx postgraphile $(postgraphile-cognito args)") stops there
+ * rather than starting PostGraphile with no token check at all.
+ */
+export const ARGS_FAILED = '--postgraphile-cognito-args-failed';
+
+/** The stdout of a failed \`args\`, in the form asked for; \`words\` are the arguments after \`args\`. */
+export function argsFailureOutput(words: readonly string[]): string {
+  const dash = words.indexOf('--');
+  const ours = dash >= 0 ? words.slice(0, dash) : words;
+  return ours.includes('--json') ? `${JSON.stringify([ARGS_FAILED], null, 2)}\n` : `${ARGS_FAILED}\n`;
+}
+
 export function argsCommand(): Command {
   const command = new Command('args')
     .description('print the PostGraphile arguments that `run` uses, for your own scripts')
@@ -15,14 +30,19 @@ export function argsCommand(): Command {
 The list starts with --plugins (our verification plugin, merged with yours),
 then --jwt-secret <PEM>, --jwt-verify-algorithms RS256, --jwt-verify-issuer,
 --jwt-verify-audience, --jwt-verify-clock-tolerance and --jwt-role, then your
-configuration as the plugin's own flags (--cognito-user-pool-id, ...; defaults
-left out), then your own arguments untouched. A PostGraphile started from it
+configuration as the plugin's own flags (--cognito-user-pool-id, ..., defaults
+included), then your own arguments untouched. A PostGraphile started from it
 checks tokens exactly as \`run\` does.
 
+On failure it exits non-zero and prints only ${ARGS_FAILED},
+which PostGraphile refuses as an unknown option (with --json: a list of that
+one word): a script that misses the exit code still starts no server.
+
 Examples:
-  $ export COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123
-  $ eval "npx postgraphile $(postgraphile-cognito args -- -c postgres:///app)"
-  $ postgraphile-cognito args --json -- -c postgres:///app > pg-args.json`,
+  $ export COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 COGNITO_CLIENT_ID=1example23456789 COGNITO_ALLOWED_ROLES=app_user
+  $ args=$(npx postgraphile-cognito args -- -c "$DATABASE_URL") || exit
+  $ eval "npx postgraphile $args"
+  $ npx postgraphile-cognito args --json -- -c "$DATABASE_URL" > pg-args.json || exit`,
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);

@@ -25,10 +25,10 @@ In a package with "type": "module" the files are .postgraphilerc and
 ecosystem.config.cjs instead, as .js files there cannot be CommonJS.
 
 Examples:
-  $ npx postgraphile-cognito init --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 -- --default-role app_anonymous
-  $ npx postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 --allowed-roles app_user -- -s app_public --port 5000
+  $ npx postgraphile-cognito init --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- --default-role app_anonymous
+  $ npx postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -s app_public --port 5000
   $ DATABASE_URL=postgres:///app pm2 start ecosystem.config.js
-  $ npx postgraphile-cognito init --pm2 --instances 2 --force --user-pool-id eu-west-1_AbCdEf123`,
+  $ npx postgraphile-cognito init --pm2 --instances 2 --force --user-pool-id eu-west-1_AbCdEf123 --client-id '*' --role-claim none`,
   );
   command.action((operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);

@@ -12,8 +12,8 @@ export function keysCommand(): Command {
     'after',
     `
 Examples:
-  $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
-  $ COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 postgraphile-cognito keys --json | jq -r '.[].kid'`,
+  $ npx postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
+  $ COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 npx postgraphile-cognito keys --json | jq -r '.[].kid'`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const { jwks } = await prepare(settingsFromOptions(opts));

@@ -23,9 +23,9 @@ A pool has two keys and nothing in the JWKS says which signs which token
 type, so with several keys you must choose.
 
 Examples:
-  $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --kid abcd1234=
-  $ echo "$ACCESS_TOKEN" | postgraphile-cognito pem --for-token - --out /etc/app/cognito.pem
-  $ postgraphile-cognito pem --all > pool-keys.pem`,
+  $ npx postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --kid abcd1234=
+  $ echo "$ACCESS_TOKEN" | npx postgraphile-cognito pem --for-token - --out /etc/app/cognito.pem
+  $ npx postgraphile-cognito pem --all > pool-keys.pem`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const tokenKid = typeof opts.forToken === 'string' ? tokenKidOrExit(opts.forToken === '-' ? readStdin() : opts.forToken) : null;
@@ -62,7 +62,7 @@ function isDirectory(target: string): boolean {
 }
 
 function readStdin(): string {
-  const hint = 'pipe the token in (echo "$TOKEN" | postgraphile-cognito pem --for-token -), or pass it as --for-token TOKEN';
+  const hint = 'pipe the token in (echo "$TOKEN" | npx postgraphile-cognito pem --for-token -), or pass it as --for-token TOKEN';
   if (process.stdin.isTTY) throw new UsageError('--for-token - reads the token from stdin, which is a terminal', hint);
   let token: string;
   try {

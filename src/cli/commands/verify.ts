@@ -29,8 +29,8 @@ malformed, too_large, role.
 Exit codes: 0 valid, 4 refused, 2 usage or configuration, 3 JWKS unavailable.
 
 Examples:
-  $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
-  $ pbpaste | postgraphile-cognito verify --json - | jq .reason`,
+  $ npx postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
+  $ pbpaste | npx postgraphile-cognito verify --json - | jq .reason`,
   );
   command.action(async (tokenArgument: string, opts: Record<string, unknown>) => {
     const token = readToken(tokenArgument);
