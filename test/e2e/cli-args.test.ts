@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN, cleanEnv, ROOT, runCli } from '../helpers/cli';
 import { assertOk, parseJsonArray, referencePem, show, valueAfter } from '../helpers/cli-assert';
+import { assertArgsFailed } from '../helpers/args-failure';
 import { JwksFixture } from '../helpers/jwks-server';
 import { ARGS_FAILED } from '../../src/cli/commands/args';
 
@@ -89,12 +90,8 @@ describe('args', () => {
   });
 
   test('without the security choices, args exits 2 at once, naming both, and prints no arguments', async () => {
-    const r = await cli(['args', '--json', '--user-pool-id', POOL, '--endpoint', fixture.endpoint]);
-    assert.equal(r.code, 2, show(r));
-    assert.equal(r.stdout, '');
-    assert.match(r.stderr, /no choice made for the app client, nor for the roles/);
-    assert.match(r.stderr, /--client-id '\*'/);
-    assert.match(r.stderr, /--allowed-roles '\*'/);
+    const r = await cli(['args', '--user-pool-id', POOL, '--endpoint', fixture.endpoint]);
+    assertArgsFailed(r, 2, /no choice made for the app client, nor for the roles/, /--client-id '\*'/, /--allowed-roles '\*'/);
     const fetches = fixture.requests;
     const one = await cli(['args', '--json', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'c1']);
     assert.equal(one.code, 2, show(one));
