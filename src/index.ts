@@ -1,7 +1,8 @@
 /**
  * The library API, for people who script it, in the order data flows:
  * configuration -> JWKS -> verification -> claims and role -> the gate both
- * servers share -> the server adaptors -> PostGraphile arguments.
+ * servers share -> the server adaptors (v4 plugin, v5 preset) -> PostGraphile
+ * arguments.
  */
 export { resolveConfig, loadRcFile, poolUrls, defaultEndpoint, securityChoicesMissing } from './config';
 export type { CognitoConfig, RawSettings, TokenUse, ResolvedConfig, RcFile } from './config';
@@ -13,6 +14,8 @@ export { claimsToSettings, decideRole } from './claims';
 export { Gate, checkToken } from './gate';
 export type { GateSource, Verdict } from './gate';
 export { makeCognitoPlugin } from './adapters/v4';
+export { makeCognitoPreset } from './adapters/v5';
+export type { CognitoPreset } from './adapters/v5';
 export { PLUGIN_PATH } from './adapters/v4/path';
 export { buildPostGraphileArgs, shellLine, shellQuote, locatePostGraphile } from './launch';
 export { printable } from './printable';

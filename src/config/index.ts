@@ -15,3 +15,4 @@ export type { RcFile } from './sources';
 export { poolUrls, defaultEndpoint, isLoopbackHost } from './urls';
 export type { CognitoConfig, RawSettings, SettingKey, TokenUse } from './types';
 export { TOKEN_USES, SETTING_KEYS } from './types';
+export { spellOut } from './spell-out';

@@ -132,8 +132,10 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (ke
 
   const allowedRoles = asChoice(s.allowedRoles, 'allowedRoles');
   const authenticatedRole = s.authenticatedRole ? asString(s.authenticatedRole, 'authenticatedRole').trim() || null : null;
+  const anonymousRole = s.anonymousRole ? asString(s.anonymousRole, 'anonymousRole').trim() || null : null;
   const namedRoles = allowedRoles === '*' ? [] : allowedRoles;
-  for (const [key, role] of [...namedRoles.map((r) => ['allowedRoles', r] as const), ['authenticatedRole', authenticatedRole] as const]) {
+  const roles = [...namedRoles.map((r) => ['allowedRoles', r] as const), ['authenticatedRole', authenticatedRole] as const, ['anonymousRole', anonymousRole] as const];
+  for (const [key, role] of roles) {
     // SET ROLE NONE would run requests as the connecting user itself.
     if (role !== null && role.toLowerCase() === 'none') {
       throw new ConfigError(`"${role}"${where(key)} is not a role: PostgreSQL takes it as SET ROLE NONE`, 'name a real role, such as app_user');
@@ -157,6 +159,7 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (ke
     clockTolerance,
     allowedRoles: allowedRoles === '*' ? '*' : Object.freeze(allowedRoles),
     authenticatedRole,
+    anonymousRole,
     ...poolUrls(endpoint, userPoolId),
     cacheDir,
     offline,

@@ -28,6 +28,11 @@ export interface CognitoConfig {
   readonly allowedRoles: readonly string[] | '*';
   /** Role for a valid token without a usable role claim; null falls back to --default-role. */
   readonly authenticatedRole: string | null;
+  /**
+   * Role for requests without a token (and valid tokens that name no role): on v5 the preset sets
+   * it; on v4 it becomes PostGraphile's --default-role unless one is given. Null: the server's default.
+   */
+  readonly anonymousRole: string | null;
   readonly issuer: string;
   readonly jwksUrl: string;
   /** Folder of the JWKS cache on disk (absolute). */
@@ -48,6 +53,7 @@ export interface RawSettings {
   clockTolerance?: string | number;
   allowedRoles?: string | readonly string[];
   authenticatedRole?: string;
+  anonymousRole?: string;
   cacheDir?: string;
   offline?: string | boolean;
 }
@@ -62,6 +68,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   'roleClaim',
   'allowedRoles',
   'authenticatedRole',
+  'anonymousRole',
   'clockTolerance',
   'kid',
   'cacheDir',

@@ -111,17 +111,22 @@ export class Gate {
     try {
       return await checkToken(this.config, this.verifier, token);
     } catch (error) {
-      const refusal = error as TokenRejectedError;
-      log.info(`refused a token (${refusal.statusCode}, ${describeToken(token)}): ${refusal.reason}`);
-      throw refusal;
+      throw this.refused(error as TokenRejectedError, token);
     }
+  }
+
+  /** Logs the one line a refused request gets (the token's kid and sub made printable), and returns the refusal. */
+  refused(refusal: TokenRejectedError, token: string): TokenRejectedError {
+    log.info(`refused a token (${refusal.statusCode}, ${describeToken(token)}): ${refusal.reason}`);
+    return refusal;
   }
 
   /**
    * When PostgreSQL refused to switch to `role` (it does not exist, or the
    * connecting role may not SET ROLE to it), the refusal the request gets
    * instead of a 500: a 403 with reason `role`. The role is named in the log
-   * once, not once per request. Null for any other error.
+   * once, not once per request (the caller logs the request's refusal line).
+   * Null for any other error.
    */
   roleRefusal(role: string, error: unknown): TokenRejectedError | null {
     const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
@@ -131,8 +136,6 @@ export class Gate {
       this.rolesNamed.add(role);
       log.warn(`the database refuses role "${printable(role)}" (${printable(message)}); tokens naming it get 403 (reason role)`);
     }
-    const refusal = new TokenRejectedError('role', 'the database refuses the role this token names');
-    log.info(`refused a token (${refusal.statusCode}): ${refusal.reason}`);
-    return refusal;
+    return new TokenRejectedError('role', 'the database refuses the role this token names');
   }
 }

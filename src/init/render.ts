@@ -49,6 +49,7 @@ const RC_VALUE: Record<SettingKey, (config: CognitoConfig) => OptionValue | null
   roleClaim: (c) => c.roleClaim?.join(',') ?? NO_ROLE_CLAIM,
   allowedRoles: (c) => (c.allowedRoles === '*' ? c.allowedRoles : [...c.allowedRoles]),
   authenticatedRole: (c) => c.authenticatedRole,
+  anonymousRole: (c) => c.anonymousRole,
   clockTolerance: (c) => c.clockTolerance,
   kid: (c) => c.kid,
   cacheDir: (c) => c.cacheDir,

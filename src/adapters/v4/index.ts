@@ -70,8 +70,10 @@ export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
       return options;
     },
 
-    'postgraphile:options'(options: PostGraphileOptions): PostGraphileOptions {
-      openOrExit();
+    'postgraphile:options'(given: PostGraphileOptions): PostGraphileOptions {
+      const { anonymousRole } = openOrExit().config;
+      // The anonymous role is PostGraphile's default role, unless the user gave one.
+      const options = anonymousRole && !given.pgDefaultRole ? { ...given, pgDefaultRole: anonymousRole } : given;
       if (options.jwtSecret && !options.jwtPublicKey && !options.jwtPgTypeIdentifier) {
         // The secret only verifies here, and the plugin verifies instead; as a public key it
         // still makes PostGraphile read the header, without its "no jwtPgTypeIdentifier" warning.
@@ -102,7 +104,7 @@ export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
           });
         } catch (error) {
           const refusal = !settingsApplied && role ? gate.roleRefusal(role, error) : null;
-          throw refusal ?? error;
+          throw refusal ? gate.refused(refusal, token) : error;
         }
       };
     },

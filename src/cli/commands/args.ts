@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import * as log from '../../log';
-import { locatePostGraphile, postgraphileArgsFor, prepare, shellLine } from '../../launch';
+import { planServer, postgraphileArgsFor, prepare, shellLine } from '../../launch';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 
 /**
@@ -27,12 +27,18 @@ export function argsCommand(): Command {
   command.addHelpText(
     'after',
     `
-The list starts with --plugins (our verification plugin, merged with yours),
-then --jwt-secret <PEM>, --jwt-verify-algorithms RS256, --jwt-verify-issuer,
+For PostGraphile v4 (the project's, else the bundled one), the list starts
+with --plugins (our verification plugin, merged with yours), then
+--jwt-secret <PEM>, --jwt-verify-algorithms RS256, --jwt-verify-issuer,
 --jwt-verify-audience, --jwt-verify-clock-tolerance and --jwt-role, then your
 configuration as the plugin's own flags (--cognito-user-pool-id, ..., defaults
-included), then your own arguments untouched. A PostGraphile started from it
-checks tokens exactly as \`run\` does.
+included), then your own arguments untouched.
+
+For a project on PostGraphile v5, it is one -P: your presets (or amber, when
+there is no graphile.config), then our preset, with the whole configuration in
+its name (…/preset.js:cfg_…), then your own arguments untouched.
+
+Either way, a PostGraphile started from it checks tokens exactly as \`run\` does.
 
 On failure it exits non-zero and prints only ${ARGS_FAILED},
 which PostGraphile refuses as an unknown option (with --json: a list of that
@@ -46,12 +52,12 @@ Examples:
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
-    const prepared = await prepare(settingsFromOptions(opts), undefined, { server: true });
+    // The list is for `npx postgraphile`, which finds the project's PostGraphile, v4 or v5, as run does.
+    const plan = await planServer(postgraphileArgs, { checkNode: false });
+    const prepared = await prepare(settingsFromOptions(opts), plan.sources, { server: true });
     for (const warning of prepared.warnings) log.warn(warning);
-    // The list is for `npx postgraphile`, which finds the project's PostGraphile: refuse a v5 as run does.
     // (Plugins are not checked: they need to load where the list is used, not here.)
-    locatePostGraphile(process.cwd());
-    const args = postgraphileArgsFor(prepared, postgraphileArgs);
+    const args = postgraphileArgsFor(prepared, postgraphileArgs, plan);
     process.stdout.write(opts.json ? `${JSON.stringify(args, null, 2)}\n` : `${shellLine(args)}\n`);
   });
   return command;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 import { FRESH_COPY_MS } from '../../jwks';
-import { launchWithPlugin, prepare } from '../../launch';
+import { runServer } from '../../launch';
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -24,7 +24,7 @@ Examples:
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
     // A restart finds a recent copy of the keys on disk: start from it, and let the plugin refresh it once serving.
-    launchWithPlugin(await prepare(settingsFromOptions(opts), undefined, { server: true, freshForMs: FRESH_COPY_MS }), postgraphileArgs);
+    await runServer(settingsFromOptions(opts), postgraphileArgs, { freshForMs: FRESH_COPY_MS });
   });
   return command;
 }
