@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { assertClaimsInSql, assertDatabaseRoleRefusals, assertNoCrossTalk, assertNoLookAlikes, BatteryPool, NOTES, refusalTests, seedScenarioRows, WHOAMI } from '../helpers/battery';
 import { cleanEnv } from '../helpers/cli';
+import { LocalPool, Tokens } from '../helpers/cognito';
 import { asAdmin, createTestDatabase, TestDatabase, withUser } from '../helpers/db';
 import { accessClaims, JwksFixture } from '../helpers/jwks-server';
 import { canConnect } from '../helpers/net';
@@ -187,4 +188,51 @@ describe('PostGraphile v5 under run: the database refuses a role', () => {
       assert.equal(await canConnect(own.port), false, 'the port is still taken');
     });
   }
+});
+
+describe('PostGraphile v5 under run, with cognito-local tokens', () => {
+  let db: TestDatabase;
+  let cognito: LocalPool;
+  let alice: Tokens;
+  let bob: Tokens;
+  let server: RunningServer;
+
+  before(async () => {
+    db = await createTestDatabase('v5cl');
+    cognito = await LocalPool.create('v5-e2e');
+    await cognito.group('app_admin');
+    alice = await cognito.user('alice-v5@example.com', { groups: ['app_admin'] });
+    bob = await cognito.user('bob-v5@example.com');
+    await db.query('insert into note (owner_sub, body) values ($1, $2), ($3, $4)', [alice.sub, 'alice 1', bob.sub, 'bob 1']);
+    server = await startServer({
+      node: node22(),
+      cwd: V5_PROJECT,
+      env: withNode22(cleanEnv()),
+      cliArgs: ['--user-pool-id', cognito.poolId, '--endpoint', cognito.endpoint, '--client-id', cognito.clientId, '--token-use', 'any', '--allowed-roles', 'app_admin', '--authenticated-role', 'app_user', '--anonymous-role', 'app_anonymous'],
+      postgraphileArgs: ['-c', db.url, '-s', 'public'],
+    });
+  });
+  after(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
+
+  test("access and ID tokens of Cognito's own shape pass row-level security, the role from the group", async () => {
+    for (const token of [bob.accessToken, bob.idToken]) {
+      const notes = await server.graphql(NOTES, token);
+      assert.deepEqual(notes.body.data?.allNotes, { nodes: [{ body: 'bob 1' }] }, notes.text);
+    }
+    for (const token of [alice.accessToken, alice.idToken]) {
+      const res = await server.graphql(WHOAMI, token);
+      const w = res.body.data!.whoami as Who;
+      assert.equal(w.sub, alice.sub);
+      assert.equal(w.role, 'app_admin');
+      assert.equal(w.groups, '["app_admin"]');
+    }
+    // The ID token's cognito:username reaches PostgreSQL as jwt.claims.cognito_username.
+    const id = await server.graphql(WHOAMI, alice.idToken);
+    const claimed = JSON.parse(Buffer.from(alice.idToken.split('.')[1]!, 'base64url').toString())['cognito:username'];
+    assert.ok(claimed);
+    assert.equal((id.body.data!.whoami as Who).username, claimed);
+  });
 });
