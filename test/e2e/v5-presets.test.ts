@@ -88,16 +88,17 @@ import { makeCognitoPreset } from ${JSON.stringify(LIBRARY)};
 export default {
   extends: [PostGraphileAmberPreset, makeCognitoPreset({ userPoolId: ${JSON.stringify(POOL)}, endpoint: ${JSON.stringify(jwks.endpoint)}, clientId: 'client1', allowedRoles: ['app_admin'], authenticatedRole: 'app_user', anonymousRole: 'app_anonymous' })],
   pgServices: [makePgService({ connectionString: ${JSON.stringify(db.url)}, schemas: ['public'] })],
-  grafast: { context: (ctx, args) => ({ pgSettings: { ...args.contextValue?.pgSettings, 'app.custom': 'from-context' }, seenClaims: args.contextValue?.jwtClaims?.sub ?? null }) },
+  // The user's own context: it sees the verified claims, and its settings still reach PostgreSQL.
+  grafast: { context: (ctx, args) => ({ pgSettings: { ...args.contextValue?.pgSettings, 'app.custom': \`from-context:\${args.contextValue?.jwtClaims?.sub ?? 'anonymous'}\` } }) },
 };
 `,
     });
     const server = await start({ command: [V5_CLI], cwd: dir, env: env() });
     await verifies(server);
     const w = await who(server, pool.accessToken('ctx-user'));
-    assert.equal(w.custom, 'from-context', 'the user context’s pgSettings were dropped');
+    assert.equal(w.custom, 'from-context:ctx-user', 'the user context’s pgSettings were dropped, or it saw no jwtClaims');
     assert.equal(w.sub, 'ctx-user');
-    assert.equal((await who(server)).custom, 'from-context');
+    assert.equal((await who(server)).custom, 'from-context:anonymous');
   });
 
   test('by run in a project whose graphile.config.mjs has makeCognitoPreset(): its settings count, flags win', async () => {
