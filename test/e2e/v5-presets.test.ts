@@ -80,6 +80,25 @@ describe('the v5 preset, loaded every way', () => {
     assert.equal((await who(server)).role, 'app_anonymous');
   });
 
+  test('without an anonymous role, start-up says requests without a token run as the connecting role', async () => {
+    const { COGNITO_ANONYMOUS_ROLE: _, ...rest } = cognitoEnv();
+    const server = await start({ command: [V5_CLI, '-P', `postgraphile/presets/amber,${PRESET}`, '-c', db.url, '-s', 'public'], cwd: project(), env: env(rest) });
+    assert.match(server.output(), /warning: no anonymous role: requests without a token run as the connecting role; set COGNITO_ANONYMOUS_ROLE/);
+    assert.equal((await who(server)).role, new URL(db.url).username);
+  });
+
+  test('verify and doctor work in a v5 project as in any other', async () => {
+    const dir = project();
+    const args = ['--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--client-id', 'client1', '--allowed-roles', 'app_admin'];
+    const verified = await runCli(['verify', ...args, pool.accessToken('v', { 'cognito:groups': ['app_admin'] })], { cwd: dir, env: env() });
+    assert.equal(verified.code, 0, show(verified));
+    assert.match(verified.stdout, /^ {2}role {7}app_admin$/m);
+    const doctor = await runCli(['doctor', '--json', ...args, '--', '-c', db.url], { cwd: dir, env: env() });
+    const report = JSON.parse(doctor.stdout) as { checks: { name: string; status: string }[] };
+    assert.equal(report.checks.find((c) => c.name === 'database')?.status, 'pass', doctor.stdout);
+    assert.equal(report.checks.find((c) => c.name === 'JWKS')?.status, 'pass', doctor.stdout);
+  });
+
   test("by makeCognitoPreset() in graphile.config.mjs, whose own grafast.context and pgSettings still apply", async () => {
     const dir = project({
       'graphile.config.mjs': `import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
