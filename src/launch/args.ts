@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { CognitoConfig, defaultCacheDir, NO_ROLE_CLAIM, pluginFlagName } from '../config';
-import { pemOf, selectKeys, UsableKey } from '../jwks';
+import { CognitoConfig, cognitoPools, defaultCacheDir, NO_ROLE_CLAIM, pluginFlagName, TrustedIssuer } from '../config';
+import { algorithmOf, pemOf, selectKeys, UsableKey } from '../jwks';
 
 // Claims Cognito always sends as arrays; PostGraphile's --jwt-role needs a string.
 const ARRAY_CLAIMS = new Set(['cognito:groups', 'cognito:roles']);
@@ -34,19 +34,22 @@ export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath,
   } else if (userPlugins) {
     args.push('--plugins', others.join(','));
   }
+  // PostGraphile's own check (used only without the plugin) knows one key and one issuer: the first.
+  const key = secretKey(config, keys);
+  const issuer = firstIssuer(config);
   args.push(
     '--jwt-secret',
-    pemFor(secretKey(config, keys)),
+    pemFor(key),
     '--jwt-verify-algorithms',
-    'RS256',
+    algorithmOf(key.jwk),
     '--jwt-verify-issuer',
-    config.issuer,
+    issuer.issuer,
     '--jwt-verify-audience',
-    audience(config),
+    audience(issuer),
     '--jwt-verify-clock-tolerance',
     String(config.clockTolerance),
     '--jwt-role',
-    jwtRolePath(config.roleClaim),
+    jwtRolePath(issuer.roleClaim),
     ...(pluginPath ? pluginFlags(config) : []),
     ...rest,
   );
@@ -64,18 +67,29 @@ export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath,
  * onto another machine should use that machine's.
  */
 export function pluginFlags(config: CognitoConfig): string[] {
-  const flags: string[] = [
-    pluginFlagName('userPoolId'), config.userPoolId,
-    pluginFlagName('endpoint'), config.endpoint,
-    pluginFlagName('tokenUse'), config.tokenUse,
-    pluginFlagName('roleClaim'), config.roleClaim?.join(',') ?? NO_ROLE_CLAIM,
-    pluginFlagName('clockTolerance'), String(config.clockTolerance),
-    pluginFlagName('offline'), String(config.offline),
-  ];
+  const { shared } = config;
+  const flags: string[] = [];
+  const add = (key: Parameters<typeof pluginFlagName>[0], value: string) => flags.push(pluginFlagName(key), value);
   const list = (value: readonly string[] | '*') => (value === '*' ? value : value.join(','));
-  if (config.clientIds.length > 0) flags.push(pluginFlagName('clientId'), list(config.clientIds));
-  if (config.roleClaim && config.allowedRoles.length > 0) flags.push(pluginFlagName('allowedRoles'), list(config.allowedRoles));
-  if (config.authenticatedRole) flags.push(pluginFlagName('authenticatedRole'), config.authenticatedRole);
+  if (shared.userPoolIds.length > 0) add('userPoolId', shared.userPoolIds.join(','));
+  // The endpoint of the named pools: a custom one, or AWS's when they all share one region.
+  const endpoints = new Set(cognitoPools(config).filter((p) => shared.userPoolIds.includes(p.id)).map((p) => p.endpoint));
+  const endpoint = shared.endpoint ?? (endpoints.size === 1 ? [...endpoints][0]! : null);
+  if (endpoint) add('endpoint', endpoint);
+  if (shared.oidcIssuers.length > 0) add('issuer', shared.oidcIssuers.join(','));
+  add('tokenUse', shared.tokenUse);
+  // Without --role-claim, pools and OpenID issuers have different defaults: spelled out only when that cannot matter.
+  const oidc = config.issuers.some((i) => i.kind === 'oidc');
+  if (shared.roleClaimGiven || !oidc) add('roleClaim', shared.roleClaim?.join(',') ?? NO_ROLE_CLAIM);
+  add('clockTolerance', String(config.clockTolerance));
+  add('offline', String(config.offline));
+  if (shared.clientIds.length > 0) add('clientId', list(shared.clientIds));
+  if (shared.audiences.length > 0) add('audience', list(shared.audiences));
+  if (shared.allowedRoles.length > 0 && (shared.roleClaim || Object.keys(shared.clientRoles).length > 0 || oidc)) add('allowedRoles', list(shared.allowedRoles));
+  if (shared.authenticatedRole) add('authenticatedRole', shared.authenticatedRole);
+  if (shared.scopes.length > 0) add('scope', shared.scopes.join(','));
+  const clientRoles = Object.entries(shared.clientRoles);
+  if (clientRoles.length > 0) add('clientRoles', clientRoles.map(([client, role]) => `${client}=${role}`).join(','));
   // The default folder is this machine's home: a list pasted elsewhere should use that machine's.
   if (config.cacheDir !== defaultCacheDir(process.env)) flags.push(pluginFlagName('cacheDir'), config.cacheDir);
   return flags;
@@ -88,20 +102,27 @@ function pemFor(key: UsableKey): string {
 
 /**
  * The key whose PEM goes into --jwt-secret: --kid when given, else the first.
- * With the plugin loaded every key of the pool verifies; the PEM matters only
- * to PostGraphile's own check, used when the plugin is not.
+ * With the plugin loaded every key of every issuer verifies; the PEM matters
+ * only to PostGraphile's own check, used when the plugin is not.
  */
 function secretKey(config: CognitoConfig, keys: readonly UsableKey[]): UsableKey {
   return config.kid ? selectKeys(keys, { kid: config.kid })[0]! : keys[0]!;
 }
 
+/** The first trusted issuer: the one PostGraphile's own check is told about. */
+function firstIssuer(config: CognitoConfig): TrustedIssuer {
+  return config.issuers[0]!;
+}
+
 /**
  * PostGraphile requires `aud: postgraphile` unless told otherwise. ID tokens
  * carry the app client id in `aud`; access tokens carry none, so for them the
- * audience check is turned off ('') and the plugin checks `client_id`.
+ * audience check is turned off ('') and the plugin checks `client_id`. An
+ * OpenID issuer's tokens carry its audience.
  */
-function audience(config: CognitoConfig): string {
-  return config.tokenUse === 'id' && config.clientIds !== '*' && config.clientIds.length > 0 ? config.clientIds.join(',') : '';
+function audience(issuer: TrustedIssuer): string {
+  if (issuer.kind === 'oidc') return issuer.audiences === '*' ? '' : issuer.audiences.join(',');
+  return issuer.tokenUse === 'id' && issuer.clientIds !== '*' && issuer.clientIds.length > 0 ? issuer.clientIds.join(',') : '';
 }
 
 /** PostGraphile's own --jwt-role (used only without the plugin); with no role claim, a claim Cognito never sends. */

@@ -125,7 +125,7 @@ describe('the plugin under run, with a two-key JWKS', () => {
 
   test("another pool's issuer, a bad token_use and another app client are refused", async () => {
     // The answer names the issuer expected (public), never the token's own.
-    await refused(jwks.sign('key-b', accessClaims('x'), { issuer: jwks.issuer('local_otherpool') }), 403, new RegExp(`issuer is not this user pool's \\(expected ${iss()}\\)`));
+    await refused(jwks.sign('key-b', accessClaims('x'), { issuer: jwks.issuer('local_otherpool') }), 403, new RegExp(`issuer "${jwks.issuer('local_otherpool')}" is not trusted \\(expected ${iss()}\\)`));
     await refused(jwks.sign('key-b', accessClaims('x', { token_use: 'refresh' }), { issuer: iss() }), 403, /token_use/);
     await refused(jwks.sign('key-b', accessClaims('x', { client_id: 'other-client' }), { issuer: iss() }), 403, /app client/);
     await refused(jwks.sign('key-a', idClaims('x', { aud: 'other-client' }), { issuer: iss() }), 403, /app client/);
@@ -145,7 +145,8 @@ describe('the plugin under run, with a two-key JWKS', () => {
 
   test('junk strings and a 20 kB token are refused and the server keeps serving', async () => {
     for (const junk of ['junk', 'a.b.c', '...', 'eyJhbGciOiJSUzI1NiJ9.e30.', 'x'.repeat(300)]) {
-      await refused(junk, 403, /malformed|RS256|kid/);
+      // A JWT-shaped one without iss names no trusted issuer, which is checked first.
+      await refused(junk, 403, /malformed|RS256|kid|issuer \(none\) is not trusted/);
     }
     const big = accessToken('x', { padding: 'p'.repeat(20 * 1024) });
     const res = await server.graphql(WHOAMI, big);
