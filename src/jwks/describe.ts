@@ -15,8 +15,10 @@ export function describeForm(forms: readonly IssuerKeys[]): string | null {
   if (!original || !updated) return null;
   if (updated.loaded) return `tokens use the UPDATED issuer ${updated.issuer.issuer}; the ORIGINAL ${original.issuer.issuer} is accepted too`;
   const why = updated.failure ? updated.failure.reason : 'not fetched';
-  const switched = /HTTP 40[34]\b/.test(why) ? 'so the pool is not switched to it' : 'so it is not known to be in use';
-  return `tokens use the ORIGINAL issuer ${original.issuer.issuer}; the UPDATED issuer's JWKS answered ${why}, ${switched} (its tokens are accepted once it serves keys)`;
+  if (/^HTTP 40[34]\b/.test(why)) {
+    return `tokens use the ORIGINAL issuer ${original.issuer.issuer}; the UPDATED issuer's JWKS answered ${why}, so the pool is not switched to it (its tokens are accepted once it serves keys)`;
+  }
+  return `tokens use the ORIGINAL issuer ${original.issuer.issuer}, as far as known: the UPDATED issuer's JWKS could not be had (${why})`;
 }
 
 /**
