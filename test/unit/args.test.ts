@@ -201,6 +201,29 @@ describe('buildPostGraphileArgs: JWT flags', () => {
     assert.ok(!buildPostGraphileArgs({ config, keys, pluginPath: null }).some((a) => a.startsWith('--cognito-')));
   });
 
+  test('several pools, OpenID issuers, scopes and client roles survive the trip through the plugin flags', () => {
+    const config = configOf({
+      userPoolId: `${POOL},us-east-1_Other2`,
+      issuer: 'https://login.example.test/realms/app',
+      audience: 'account',
+      clientId: 'web,m2m',
+      roleClaim: 'realm_access,roles',
+      allowedRoles: 'app_user,app_worker',
+      scope: 'api/read',
+      clientRoles: 'm2m=app_worker',
+    });
+    const flags = pluginFlags(config);
+    const parsed: Record<string, string> = {};
+    for (let i = 0; i < flags.length; i += 2) {
+      parsed[flags[i]!.slice('--cognito-'.length).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = flags[i + 1]!;
+    }
+    assert.deepEqual(resolveConfig({ flags: parsed }).config.issuers, config.issuers);
+    // Pools in two regions have no one endpoint to spell out.
+    assert.ok(!flags.includes('--cognito-endpoint'), flags.join(' '));
+    // Without --role-claim, pools and OpenID issuers differ: no default is spelled out for both.
+    assert.ok(!pluginFlags(configOf({ issuer: 'https://login.example.test/realms/app', audience: '*' })).includes('--cognito-role-claim'));
+  });
+
   test('defaults are spelled out too: a flag is the only way to override an env or rc value back to the default', () => {
     const flags = pluginFlags(configOf());
     const value = (flag: string) => flags[flags.indexOf(flag) + 1];
