@@ -1,6 +1,6 @@
 import { CognitoConfig, ConfigWarning, FLAG_NAMES, requireSecurityChoices, SettingKey, TrustedIssuer } from '../config';
 import { JwksError, messageOf, PostgraphileCognitoError } from '../errors';
-import { describeStartup, groupBySource, IssuerKeys, issuerLoader, isOptional, KeyCache, loadIssuerKeys } from '../jwks';
+import { describeStartup, givenKeys, groupBySource, IssuerKeys, issuerLoader, isOptional, KeyCache, loadIssuerKeys } from '../jwks';
 import * as log from '../log';
 import { printable } from '../printable';
 import { describeToken, TokenRejectedError, TokenVerifier, TrustedVerifier } from '../verify';
@@ -121,7 +121,7 @@ function openCache(config: CognitoConfig, issuer: TrustedIssuer, start: IssuerKe
     const jwks = await refetch();
     if (first) {
       const kids = jwks.keys.map((k) => printable(k.jwk.kid)).join(', ');
-      log.info(`${nameOf(issuer)}: kids [${kids}] loaded${config.offline ? ` from the cache in ${config.cacheDir}` : ''}; its tokens are verified from now on`);
+      log.info(config.offline ? `${nameOf(issuer)}: loaded kids [${kids}] from the cache in ${config.cacheDir}` : describeStartup([givenKeys(issuer, jwks)]));
     }
     return jwks;
   };

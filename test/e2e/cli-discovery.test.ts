@@ -124,6 +124,14 @@ describe('discovery documents through the CLI', () => {
     assertOk(down);
     assert.match(down.stderr, /warning: could not get the OpenID configuration .*HTTP 500.*; using the cached copy from \d+ s ago/);
 
+    fixture.mode = 'ok';
+    const doctor = await runCli(['doctor', '--json', '--issuer', fixture.issuer, '--audience', '*', '--cache-dir', emptyCacheDir()], { env: cleanEnv(), cwd });
+    const checks = JSON.parse(doctor.stdout).checks as { name: string; status: string; detail: string }[];
+    const discovery = checks.find((c) => c.name === 'OpenID configuration');
+    assert.equal(discovery?.status, 'pass', show(doctor));
+    assert.match(discovery!.detail, new RegExp(`issuer ${fixture.issuer}, keys at ${fixture.issuer}/keys`));
+    assert.match(checks.find((c) => c.name === 'JWKS')!.detail, /1 usable ES256 key\(s\): ec-key/);
+
     const nothing = await keys(['--cache-dir', emptyCacheDir(), '--offline']);
     assertCleanError(nothing, 3, literal(`could not get the OpenID configuration from ${discoveryUrl()}: offline, and there is no cached copy`));
   });
