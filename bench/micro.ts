@@ -6,7 +6,7 @@
  */
 import jwt from 'jsonwebtoken';
 import { resolveConfig } from '../src/config';
-import { validateJwks } from '../src/jwks';
+import { givenKeys, validateJwks } from '../src/jwks';
 import { makeCognitoPlugin } from '../src/adapters/v4';
 
 export interface MicroResult {
@@ -38,13 +38,14 @@ export async function microbench(options: {
   perBatch: number;
 }): Promise<MicroResult> {
   const { config } = resolveConfig({ flags: { userPoolId: options.userPoolId, endpoint: options.endpoint, clientId: 'client1', allowedRoles: 'app_user' } });
-  const jwks = validateJwks(options.jwks, config.jwksUrl);
-  const plugin = makeCognitoPlugin({ config, jwks, fetchedAt: Date.now() });
+  const pool = config.issuers[0]!;
+  const jwks = validateJwks(options.jwks, pool.kind === 'cognito' ? pool.jwksUrl : '');
+  const plugin = makeCognitoPlugin({ config, keys: [givenKeys(pool, jwks)] });
   const withContext = plugin.withPostGraphileContext(async (_options, callback) => callback({}));
   const ours: Op = (token) => withContext({ jwtToken: token }, (context) => context);
 
   // postgraphile/build/postgraphile/withPostGraphileContext.js, getSettingsForPgClientTransaction.
-  const verifyOptions: jwt.VerifyOptions = { algorithms: ['RS256'], issuer: config.issuer, audience: undefined };
+  const verifyOptions: jwt.VerifyOptions = { algorithms: ['RS256'], issuer: pool.issuer, audience: undefined };
   const postgraphile: Op = async (token) => {
     const claims = await new Promise<Record<string, unknown>>((resolve, reject) =>
       jwt.verify(token, options.pem, verifyOptions, (error, decoded) => (error ? reject(error) : resolve(decoded as Record<string, unknown>))),

@@ -59,6 +59,14 @@ export class JwksError extends PostgraphileCognitoError {
   }
 }
 
+/** An OpenID issuer's discovery document could not be fetched, or is not fit to trust: exit 3, like a bad JWKS. */
+export class DiscoveryError extends JwksError {
+  constructor(url: string, reason: string, hint?: string, final = false) {
+    super(url, reason, hint, final);
+    this.message = `could not get the OpenID configuration from ${url}: ${reason}`;
+  }
+}
+
 /** A key the user asked for is not in the JWKS: exit 2 (they picked it). */
 export class KeyNotFoundError extends PostgraphileCognitoError {
   readonly exitCode = ExitCode.usage;

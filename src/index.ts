@@ -1,16 +1,16 @@
 /**
  * The library API, for people who script it, in the order data flows:
- * configuration -> JWKS -> verification -> claims and role -> the gate both
- * servers share -> the server adaptors (v4 plugin, v5 preset) -> PostGraphile
- * arguments.
+ * configuration -> trusted issuers and their keys -> verification -> claims
+ * and role -> the gate both servers share -> the server adaptors (v4 plugin,
+ * v5 preset) -> PostGraphile arguments.
  */
-export { resolveConfig, loadRcFile, poolUrls, defaultEndpoint, securityChoicesMissing } from './config';
-export type { CognitoConfig, RawSettings, TokenUse, ResolvedConfig, RcFile } from './config';
-export { fetchJwks, validateJwks, KeyCache, pemOf, selectKeys } from './jwks';
-export type { RsaJwk, UsableKey, ValidatedJwks } from './jwks';
-export { CognitoVerifier, TokenRejectedError, decodeJwtHeader } from './verify';
-export type { Claims, RejectionCode } from './verify';
-export { claimsToSettings, decideRole } from './claims';
+export { resolveConfig, loadRcFile, poolUrls, poolIssuerUrls, defaultEndpoint, updatedIssuerEndpoint, discoveryUrl, securityChoicesMissing } from './config';
+export type { CognitoConfig, CognitoIssuer, OidcIssuer, TrustedIssuer, RawSettings, TokenUse, ResolvedConfig, RcFile } from './config';
+export { fetchJwks, validateJwks, validateDiscovery, KeyCache, loadTrustedKeys, givenKeys, pemOf, selectKeys } from './jwks';
+export type { RsaJwk, EcJwk, SigningJwk, UsableKey, ValidatedJwks, IssuerKeys } from './jwks';
+export { TokenVerifier, TrustedVerifier, TokenRejectedError, decodeJwtHeader } from './verify';
+export type { Claims, RejectionCode, VerifiedToken } from './verify';
+export { claimsToSettings, issuerSettings, decideRole } from './claims';
 export { Gate, checkToken } from './gate';
 export type { GateSource, Verdict } from './gate';
 export { makeCognitoPlugin } from './adapters/v4';
@@ -28,6 +28,7 @@ export {
   ConfigError,
   UsageError,
   JwksError,
+  DiscoveryError,
   KeyNotFoundError,
   PostGraphileVersionError,
   DatabaseError,

@@ -4,9 +4,21 @@
  * `jwt.claims.cognito:groups`, which PostGraphile v4 would produce.
  */
 
+import type { TrustedIssuer } from '../config/types';
 import type { Claims } from '../verify';
 
 export type { Claims };
+
+/**
+ * Which trusted issuer vouched for the token, for row-level security that
+ * tells pools and providers apart: `jwt.issuer.id` is the user pool id (the
+ * same for both of a pool's issuer forms) or the OpenID issuer URL, and
+ * `jwt.issuer.kind` is `cognito` or `oidc`. No claim can set these: claims
+ * only ever become `jwt.claims.*`.
+ */
+export function issuerSettings(issuer: Pick<TrustedIssuer, 'id' | 'kind'>): Record<string, string> {
+  return { 'jwt.issuer.id': issuer.id, 'jwt.issuer.kind': issuer.kind };
+}
 
 /**
  * Claims whose meaning the token's type defines (JWT, Cognito access and ID

@@ -18,7 +18,7 @@ const OUTPUT = { outputError: (text: string, write: (text: string) => void) => w
 
 export function buildProgram(): Command {
   const program = new Command('postgraphile-cognito')
-    .description('Run PostGraphile v4 or v5 behind Amazon Cognito: fetch the pool keys, verify Cognito tokens, hand every claim to PostgreSQL.')
+    .description('Run PostGraphile v4 or v5 behind Amazon Cognito (or any OpenID Connect issuer): fetch the keys, verify tokens, hand every claim to PostgreSQL.')
     .version(version)
     .exitOverride()
     .configureOutput(OUTPUT)
@@ -33,6 +33,11 @@ Configuration comes from flags, then environment variables, then the cognito
 section of .postgraphilerc.js in the working directory. PostGraphile's own
 arguments go after --.
 
+Trusted issuers: every pool in --user-pool-id (both of its issuer forms,
+ORIGINAL and UPDATED) and every OpenID Connect issuer in --issuer; the rc
+file's cognito.pools and cognito.issuers give each its own settings. A
+token's iss picks one; any other is refused. See docs/issuers.md.
+
 New here? \`postgraphile-cognito demo\` starts a local issuer, PostgreSQL and
 PostGraphile, and prints tokens and curl commands to try: no AWS account needed.
 
@@ -40,6 +45,8 @@ Examples:
   $ npx postgraphile-cognito demo
   $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app
   $ npx postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 --client-id '*' --allowed-roles '*' -- -c postgres:///app
+  $ npx postgraphile-cognito --user-pool-id eu-west-1_Staff1,eu-west-1_Shop2 --client-id 1staff,2shop --allowed-roles app_user -- -c postgres:///app
+  $ npx postgraphile-cognito --issuer https://login.example.com/realms/app --audience account --role-claim realm_access,roles --allowed-roles app_user -- -c postgres:///app
   $ npx postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
   $ npx postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
   $ npx postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"

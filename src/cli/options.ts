@@ -6,23 +6,27 @@ type Group = 'pool' | 'all';
 
 /** What each setting means; its flag, environment variables and rc key come from the config module. */
 const SETTING_HELP: Record<SettingKey, { value: string; text: string }> = {
-  userPoolId: { value: 'id', text: 'Cognito user pool id, e.g. eu-west-1_AbCdEf123 (required)' },
+  userPoolId: { value: 'ids', text: 'Cognito user pool id(s), comma-separated, e.g. eu-west-1_AbCdEf123; tokens of either issuer form (ORIGINAL cognito-idp, UPDATED issuer-cognito-idp) are accepted (required, unless --issuer)' },
   region: { value: 'region', text: 'AWS region (default: the pool id prefix)' },
-  endpoint: { value: 'url', text: 'Cognito endpoint, for emulators such as cognito-local (default: https://cognito-idp.{region}.amazonaws.com)' },
+  endpoint: { value: 'url', text: 'Cognito endpoint, for emulators such as cognito-local; its pools have one issuer, {url}/{pool} (default: AWS)' },
   clientId: { value: 'ids', text: "app client id(s) accepted, comma-separated, or '*' for every app client of the pool (required by run, args and init)" },
-  tokenUse: { value: 'use', text: 'which tokens are accepted: access, id or any (default: "access")' },
-  roleClaim: { value: 'path', text: `claim holding the PostgreSQL role, PostGraphile path syntax, or none (default: "${DEFAULT_ROLE_CLAIM}")` },
-  allowedRoles: { value: 'roles', text: "roles the role claim may name, comma-separated, or '*' for any; others are refused (required unless --role-claim none)" },
+  tokenUse: { value: 'use', text: 'which Cognito tokens are accepted: access, id or any (default: "access")' },
+  issuer: { value: 'urls', text: 'OpenID Connect issuer URL(s), comma-separated, exactly as in its tokens\' iss; keys from the jwks_uri of {url}/.well-known/openid-configuration' },
+  audience: { value: 'auds', text: "for --issuer: audience(s) accepted in aud, comma-separated, or '*' for no audience check (required by run, args and init)" },
+  roleClaim: { value: 'path', text: `claim holding the PostgreSQL role, PostGraphile path syntax such as realm_access,roles; none for no role claim (default: "${DEFAULT_ROLE_CLAIM}" for pools, none for --issuer)` },
+  allowedRoles: { value: 'roles', text: "roles the role claim or a client role may name, comma-separated, or '*' for any; others are refused (required unless the role claim is none)" },
   authenticatedRole: { value: 'role', text: 'role for a valid token without a usable role claim (default: the anonymous role)' },
   anonymousRole: { value: 'role', text: "role for requests without a token; on v4 it is PostGraphile's --default-role unless that is given (default: the connecting role)" },
+  scope: { value: 'scopes', text: 'a token must carry at least one of these in its scope, else 403 (reason scope); ID tokens carry none' },
+  clientRoles: { value: 'pairs', text: 'CLIENT=ROLE,...: the role of an app client\'s tokens that name no role (machine clients); each role must be an allowed role' },
   clockTolerance: { value: 'seconds', text: `leeway for exp and nbf (default: ${DEFAULT_CLOCK_TOLERANCE})` },
   kid: { value: 'kid', text: 'key whose PEM goes into --jwt-secret (default: the first key)' },
-  cacheDir: { value: 'dir', text: 'JWKS cache on disk, used when the JWKS cannot be fetched (default: $XDG_CACHE_HOME/postgraphile-cognito, else ~/.cache/postgraphile-cognito)' },
-  offline: { value: '', text: 'use the cached JWKS only, without touching the network' },
+  cacheDir: { value: 'dir', text: 'JWKS (and OpenID configuration) cache on disk, used when they cannot be fetched (default: $XDG_CACHE_HOME/postgraphile-cognito, else ~/.cache/postgraphile-cognito)' },
+  offline: { value: '', text: 'use the cached JWKS and OpenID configurations only, without touching the network' },
 };
 
-/** The settings that find the keys: every command that fetches them takes these. */
-const POOL_SETTINGS: readonly SettingKey[] = ['userPoolId', 'region', 'endpoint', 'cacheDir', 'offline'];
+/** The settings that find the keys (of pools and OpenID issuers): every command that fetches them takes these. */
+const POOL_SETTINGS: readonly SettingKey[] = ['userPoolId', 'region', 'endpoint', 'issuer', 'cacheDir', 'offline'];
 
 /** Adds the configuration flags; each says its environment variables and rc key. */
 export function addConfigOptions(command: Command, group: Group): Command {

@@ -1,4 +1,4 @@
-import { CognitoConfig } from '../config';
+import type { CognitoConfig, TrustedIssuer } from '../config';
 import { describeAge } from '../jwks';
 import { printable } from '../printable';
 import { Claims, decodeJwtHeader, decodeJwtPayload, RejectionCode } from '../verify';
@@ -12,6 +12,8 @@ export interface TokenReport {
   tokenUse?: string;
   sub?: string;
   exp?: number;
+  /** The trusted issuer's URL (the token's iss), when valid. */
+  issuer?: string;
   /** The role a request would run as; null: PostGraphile's --default-role. */
   role?: string | null;
   claims?: Claims;
@@ -32,8 +34,10 @@ export function unverifiedFacts(token: string): Pick<TokenReport, 'kid' | 'token
 }
 
 /** The report as a few aligned lines. */
-export function describeTokenReport(report: TokenReport, config: Pick<CognitoConfig, 'userPoolId'>, now: number = Date.now()): string {
-  const lines = [report.valid ? `VALID for user pool ${config.userPoolId}` : `INVALID: ${report.reason} (${report.detail})`];
+export function describeTokenReport(report: TokenReport, config: Pick<CognitoConfig, 'issuers'>, issuer: TrustedIssuer | null = null, now: number = Date.now()): string {
+  const source = issuer ?? config.issuers[0]!;
+  const name = source.kind === 'cognito' ? `user pool ${source.id}${source.form === 'endpoint' ? '' : ` (${source.form.toUpperCase()} issuer)`}` : `OpenID issuer ${source.id}`;
+  const lines = [report.valid ? `VALID for ${name}` : `INVALID: ${report.reason} (${report.detail})`];
   const row = (name: string, value: string) => lines.push(`  ${name.padEnd(10)} ${value}`);
   // kid, token_use, sub and the role come from the token, trusted or not: never raw on a terminal.
   row('kid', printable(report.kid));

@@ -21,12 +21,16 @@ export const FLAG_NAMES: Record<SettingKey, string> = {
   clientId: '--client-id',
   tokenUse: '--token-use',
   endpoint: '--endpoint',
+  issuer: '--issuer',
+  audience: '--audience',
   roleClaim: '--role-claim',
   kid: '--kid',
   clockTolerance: '--clock-tolerance',
   allowedRoles: '--allowed-roles',
   authenticatedRole: '--authenticated-role',
   anonymousRole: '--anonymous-role',
+  scope: '--scope',
+  clientRoles: '--client-roles',
   cacheDir: '--cache-dir',
   offline: '--offline',
 };
@@ -55,12 +59,16 @@ export const ENV_NAMES: Record<SettingKey, readonly string[]> = {
   clientId: ['COGNITO_CLIENT_ID'],
   tokenUse: ['COGNITO_TOKEN_USE'],
   endpoint: ['AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', 'AWS_ENDPOINT_URL'],
+  issuer: ['OIDC_ISSUER'],
+  audience: ['OIDC_AUDIENCE'],
   roleClaim: ['COGNITO_ROLE_CLAIM'],
   kid: [],
   clockTolerance: ['COGNITO_CLOCK_TOLERANCE'],
   allowedRoles: ['COGNITO_ALLOWED_ROLES'],
   authenticatedRole: ['COGNITO_AUTHENTICATED_ROLE'],
   anonymousRole: ['COGNITO_ANONYMOUS_ROLE'],
+  scope: ['COGNITO_SCOPE'],
+  clientRoles: ['COGNITO_CLIENT_ROLES'],
   cacheDir: ['POSTGRAPHILE_COGNITO_CACHE_DIR'],
   offline: ['POSTGRAPHILE_COGNITO_OFFLINE'],
 };
@@ -69,6 +77,9 @@ export interface RcFile {
   filepath: string;
   /** The `cognito` section, checked for unknown keys. */
   cognito: RawSettings;
+  /** `cognito.pools` and `cognito.issuers`, as written: lists of per-pool and per-issuer entries, checked by resolveConfig. */
+  pools?: unknown;
+  issuers?: unknown;
   /** PostGraphile's own `options` section, untouched. */
   options: Record<string, unknown>;
 }
@@ -112,16 +123,22 @@ export function loadRcFile(cwd: string): RcFile | null {
   if (!isPlainObject(rawCognito)) {
     throw new ConfigError(`the cognito section of ${file} must be an object, like { userPoolId: 'eu-west-1_AbC123' }`);
   }
-  for (const key of Object.keys(rawCognito)) {
-    if (!(SETTING_KEYS as readonly string[]).includes(key)) {
-      const near = SETTING_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
-      throw new ConfigError(
-        `unknown key cognito.${key} in ${file}`,
-        near ? `did you mean cognito.${near}?` : `known keys: ${SETTING_KEYS.join(', ')}`,
-      );
-    }
+  const { pools, issuers, ...settings } = rawCognito;
+  assertKnownKeys(settings, SETTING_KEYS, 'cognito', file, LIST_KEYS);
+  return { filepath: result.filepath, cognito: settings as RawSettings, options, ...(pools !== undefined ? { pools } : {}), ...(issuers !== undefined ? { issuers } : {}) };
+}
+
+/** The rc file's lists of per-pool and per-issuer settings, next to the settings themselves. */
+const LIST_KEYS = ['pools', 'issuers'];
+
+/** Throws a ConfigError for a key not in `known`, suggesting the key it most likely means. */
+export function assertKnownKeys(section: Record<string, unknown>, known: readonly string[], where: string, file: string, extra: readonly string[] = []): void {
+  for (const key of Object.keys(section)) {
+    if (known.includes(key)) continue;
+    const all = [...known, ...extra];
+    const near = all.find((k) => k.toLowerCase() === key.toLowerCase());
+    throw new ConfigError(`unknown key ${where}.${key} in ${file}`, near ? `did you mean ${where}.${near}?` : `known keys: ${all.join(', ')}`);
   }
-  return { filepath: result.filepath, cognito: rawCognito as RawSettings, options };
 }
 
 /** Picks each setting from flags, then environment, then rc file. */
@@ -152,7 +169,7 @@ export function mergeSources(
   return merged;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -1,13 +1,56 @@
-/** The one place that derives a pool's issuer and JWKS URL. */
+import type { CognitoIssuerForm } from './types';
+
+/**
+ * The one place that derives a pool's issuer and JWKS URL: each issuer
+ * serves its keys at `{issuer}/.well-known/jwks.json`, both Cognito forms
+ * included (AWS's federation endpoints reference for ORIGINAL; aws-jwt-verify
+ * PR #239 derives the UPDATED form's the same way).
+ */
 export function poolUrls(endpoint: string, userPoolId: string): { issuer: string; jwksUrl: string } {
   const issuer = `${endpoint}/${userPoolId}`;
   return { issuer, jwksUrl: `${issuer}/.well-known/jwks.json` };
 }
 
-/** Cognito's public endpoint for a region (China regions live under amazonaws.com.cn). */
+function awsSuffix(region: string): string {
+  // China regions live under amazonaws.com.cn.
+  return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+}
+
+/** Cognito's public endpoint for a region: the host of the ORIGINAL issuer form. */
 export function defaultEndpoint(region: string): string {
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `https://cognito-idp.${region}.${suffix}`;
+  return `https://cognito-idp.${region}.${awsSuffix(region)}`;
+}
+
+/** The host of the UPDATED issuer form, `region` being the pool's primary region (IssuerConfigurationType). */
+export function updatedIssuerEndpoint(region: string): string {
+  return `https://issuer-cognito-idp.${region}.${awsSuffix(region)}`;
+}
+
+export interface PoolIssuerUrls {
+  form: CognitoIssuerForm;
+  issuer: string;
+  jwksUrl: string;
+}
+
+/**
+ * The issuer URLs a pool's tokens may carry, ORIGINAL first: on AWS both
+ * forms (a pool is switched between them by UpdateUserPool, and tokens of the
+ * other form live on until they expire); with a custom endpoint (an emulator)
+ * only `{endpoint}/{pool}`, as no emulator issues the UPDATED form.
+ */
+export function poolIssuerUrls(userPoolId: string, region: string | null, customEndpoint: string | null): PoolIssuerUrls[] {
+  if (customEndpoint !== null || region === null) {
+    return [{ form: 'endpoint', ...poolUrls(customEndpoint ?? '', userPoolId) }];
+  }
+  return [
+    { form: 'original', ...poolUrls(defaultEndpoint(region), userPoolId) },
+    { form: 'updated', ...poolUrls(updatedIssuerEndpoint(region), userPoolId) },
+  ];
+}
+
+/** OpenID Connect Discovery 1.0, section 4: the issuer, less a trailing slash, and the well-known path. */
+export function discoveryUrl(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '[::1]', '::1']);

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CognitoConfig, loadRcFile, NO_ROLE_CLAIM, RawSettings, RcFile, resolveConfig, securityChoicesMissing } from '../config';
+import { CognitoConfig, issuerSources, loadRcFile, NO_ROLE_CLAIM, RawSettings, RcFile, resolveConfig, securityChoicesMissing, TrustedIssuer } from '../config';
 import { ConfigError } from '../errors';
 import { Check, check } from './check';
 
@@ -34,10 +34,24 @@ export function checkConfiguration(flags: RawSettings, env: NodeJS.ProcessEnv, c
 }
 
 function describe(config: CognitoConfig, rc: RcFile | null): string {
-  const { clientIds, allowedRoles, roleClaim } = config;
-  const clients = clientIds === '*' ? "any app client ('*')" : clientIds.length ? `app client ${clientIds.join(', ')}` : 'no app client given';
+  const from = rc ? `, with ${path.basename(rc.filepath)}` : '';
+  return `${issuerSources(config).map(describeSource).join('; ')}${from}`;
+}
+
+/** "user pool X at URL, access tokens, app client c1, role claim …" or "OpenID issuer URL, audience a, …". */
+function describeSource(issuer: TrustedIssuer): string {
+  const { allowedRoles, roleClaim } = issuer;
   const roles = allowedRoles === '*' ? "any role ('*')" : allowedRoles.length ? `allowed roles ${allowedRoles.join(', ')}` : 'no allowed roles given';
   const claim = roleClaim ? `role claim ${roleClaim.join(',')}, ${roles}` : `role claim ${NO_ROLE_CLAIM}`;
-  const from = rc ? `, with ${path.basename(rc.filepath)}` : '';
-  return `user pool ${config.userPoolId} at ${config.endpoint}, ${config.tokenUse} tokens, ${clients}, ${claim}${from}`;
+  const scopes = issuer.scopes.length ? `, scope one of ${issuer.scopes.join(', ')}` : '';
+  const clientRoles = Object.entries(issuer.clientRoles).map(([client, role]) => `${client}=${role}`);
+  const machines = clientRoles.length ? `, client roles ${clientRoles.join(', ')}` : '';
+  if (issuer.kind === 'oidc') {
+    const { audiences } = issuer;
+    const aud = audiences === '*' ? "any audience ('*')" : audiences.length ? `audience ${audiences.join(', ')}` : 'no audience given';
+    return `OpenID issuer ${issuer.issuer}, ${aud}, ${claim}${scopes}${machines}`;
+  }
+  const { clientIds } = issuer;
+  const clients = clientIds === '*' ? "any app client ('*')" : clientIds.length ? `app client ${clientIds.join(', ')}` : 'no app client given';
+  return `user pool ${issuer.userPoolId} at ${issuer.endpoint}, ${issuer.tokenUse} tokens, ${clients}, ${claim}${scopes}${machines}`;
 }

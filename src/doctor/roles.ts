@@ -1,4 +1,4 @@
-import type { CognitoConfig } from '../config';
+import { CognitoConfig, issuerSources } from '../config';
 import { Check, check } from './check';
 import type { Probe } from './database';
 import type { Sourced } from './target';
@@ -17,9 +17,10 @@ export function rolesToCheck(defaultRole: Sourced | null, config: CognitoConfig 
     uses.set(role, [...(uses.get(role) ?? []), purpose]);
   };
   add(defaultRole?.value, `default role, from ${defaultRole?.source}`);
-  add(config?.authenticatedRole, 'authenticated role');
+  const sources = config ? issuerSources(config) : [];
+  for (const role of new Set(sources.map((i) => i.authenticatedRole))) add(role, 'authenticated role');
   add(config?.anonymousRole, 'anonymous role');
-  const allowed = config?.roleClaim && config.allowedRoles !== '*' ? config.allowedRoles : [];
+  const allowed = new Set(sources.flatMap((i) => ((i.roleClaim || Object.keys(i.clientRoles).length > 0) && i.allowedRoles !== '*' ? i.allowedRoles : [])));
   for (const role of allowed) add(role, 'allowed role');
   return [...uses].map(([role, purposes]) => ({ role, purposes }));
 }

@@ -1,27 +1,30 @@
-import { CognitoConfig } from '../config';
-import { Claims, claimsToSettings, decideRole, hasUnstorableText } from '../claims';
+import type { TrustedIssuer } from '../config/types';
+import { Claims, claimsToSettings, decideRole, hasUnstorableText, issuerSettings } from '../claims';
 import { messageOf } from '../errors';
 import * as log from '../log';
-import { CognitoVerifier, TokenRejectedError } from '../verify';
+import { TokenRejectedError, TrustedVerifier } from '../verify';
 
 /** What a request with this token runs as. */
 export interface Verdict {
   claims: Claims;
   /** The role set for the request; null leaves the server's default role. */
   role: string | null;
-  /** `jwt.claims`, `jwt.claims.<name>` …, not including `role`. */
+  /** `jwt.claims`, `jwt.claims.<name>` …, `jwt.issuer.id` and `jwt.issuer.kind`; not including `role`. */
   settings: Record<string, string>;
+  /** The trusted issuer (a pool's form, or an OpenID issuer) that vouched for the token. */
+  issuer: TrustedIssuer;
 }
 
 /**
  * The whole decision on one token, shared by both servers (per request) and
- * `verify`: verified as AWS's verifier does, claims PostgreSQL can store,
- * then the role from the role claim, within the allowed roles. Throws
+ * `verify`: the issuer its iss names, verified as AWS's verifier does, claims
+ * PostgreSQL can store, then the role: the role claim within the allowed
+ * roles, else the app client's role, else the authenticated role. Throws
  * TokenRejectedError.
  */
-export async function checkToken(config: CognitoConfig, verifier: CognitoVerifier, token: string): Promise<Verdict> {
+export async function checkToken(verifier: TrustedVerifier, token: string): Promise<Verdict> {
   try {
-    return await decide(config, verifier, token);
+    return await decide(verifier, token);
   } catch (error) {
     if (error instanceof TokenRejectedError) throw error;
     // A defect of ours must not become a 500 carrying an internal message: refuse the token.
@@ -30,13 +33,27 @@ export async function checkToken(config: CognitoConfig, verifier: CognitoVerifie
   }
 }
 
-async function decide(config: CognitoConfig, verifier: CognitoVerifier, token: string): Promise<Verdict> {
-  const claims = await verifier.verify(token);
+async function decide(verifier: TrustedVerifier, token: string): Promise<Verdict> {
+  const { claims, issuer, client } = await verifier.verify(token);
   if (hasUnstorableText(claims)) {
     throw new TokenRejectedError('claim_text', 'a claim holds text PostgreSQL cannot store (a NUL character or an unpaired surrogate)');
   }
-  const decision = decideRole(claims, config.roleClaim, config.allowedRoles);
+  const decision = decideRole(claims, issuer.roleClaim, issuer.allowedRoles);
   if (decision.kind === 'refuse') throw new TokenRejectedError('role', decision.reason);
-  const role = decision.kind === 'role' ? decision.role : config.authenticatedRole;
-  return { claims, role, settings: claimsToSettings(claims) };
+  const role = decision.kind === 'role' ? decision.role : clientRole(issuer, client) ?? issuer.authenticatedRole;
+  return { claims, role, settings: { ...claimsToSettings(claims), ...issuerSettings(issuer) }, issuer };
+}
+
+/**
+ * A machine client's own role (--client-roles), for its tokens that name no
+ * role: client-credentials tokens carry no groups. Configuration keeps it
+ * within the allowed roles; checked again here, as the allow-list is the rule.
+ */
+function clientRole(issuer: TrustedIssuer, client: string | null): string | null {
+  if (client === null || !Object.prototype.hasOwnProperty.call(issuer.clientRoles, client)) return null;
+  const role = issuer.clientRoles[client]!;
+  if (issuer.allowedRoles !== '*' && !issuer.allowedRoles.includes(role)) {
+    throw new TokenRejectedError('role', `the role of app client ${client} is not an allowed role`);
+  }
+  return role;
 }

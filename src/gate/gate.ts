@@ -1,9 +1,9 @@
-import { CognitoConfig, ConfigWarning, FLAG_NAMES, requireSecurityChoices, SettingKey } from '../config';
+import { CognitoConfig, ConfigWarning, FLAG_NAMES, requireSecurityChoices, SettingKey, TrustedIssuer } from '../config';
 import { JwksError, messageOf, PostgraphileCognitoError } from '../errors';
-import { describeStartup, KeyCache, KeySource, loadKeys, refetchLoader, ValidatedJwks } from '../jwks';
+import { describeStartup, givenKeys, groupBySource, IssuerKeys, issuerLoader, isOptional, KeyCache, loadIssuerKeys } from '../jwks';
 import * as log from '../log';
 import { printable } from '../printable';
-import { CognitoVerifier, describeToken, TokenRejectedError } from '../verify';
+import { describeToken, TokenRejectedError, TokenVerifier, TrustedVerifier } from '../verify';
 import { checkToken, Verdict } from './check';
 
 /** How long after start-up a recent cached copy is refreshed: after the server's first answers. */
@@ -16,11 +16,11 @@ const MAX_REMEMBERED_ROLES = 1000;
 /** What a server's gate starts from. */
 export interface GateSource {
   config: CognitoConfig;
-  /** Keys already fetched; without them the gate fetches at start-up. */
-  jwks?: ValidatedJwks;
-  fetchedAt?: number;
-  /** Where `jwks` came from; a recent cached copy is refreshed soon after start-up. */
-  source?: KeySource;
+  /**
+   * The trusted issuers' keys as loaded at start-up (run's, see
+   * loadTrustedKeys); without them the gate loads every issuer's keys itself.
+   */
+  keys?: readonly IssuerKeys[];
   /** Print the configuration's warnings (run has printed them already). */
   warnings?: readonly ConfigWarning[];
   /** How settings are named in messages; the v4 plugin's are `--cognito-…`. */
@@ -29,17 +29,19 @@ export interface GateSource {
 
 /**
  * The one core both servers share (the v4 plugin and the v5 preset are thin
- * adaptors over it): the pool's keys, loaded and kept fresh, and the decision
- * on each token, with one log line per refusal. Nothing here knows which
- * PostGraphile runs it.
+ * adaptors over it): every trusted issuer's keys, each in a key cache of its
+ * own (its refetch window, its copy on disk, its outages), loaded and kept
+ * fresh, and the decision on each token, with one log line per refusal.
+ * Nothing here knows which PostGraphile runs it.
  */
 export class Gate {
   private readonly rolesNamed = new Set<string>();
 
   private constructor(
     readonly config: CognitoConfig,
-    readonly keys: KeyCache,
-    private readonly verifier: CognitoVerifier,
+    /** Each trusted issuer's key cache, by its exact issuer URL (a pool on AWS has two: both forms). */
+    readonly keys: ReadonlyMap<string, KeyCache>,
+    private readonly verifier: TrustedVerifier,
   ) {}
 
   /**
@@ -50,66 +52,29 @@ export class Gate {
     const { config } = from;
     requireSecurityChoices(config, from.flagLabel ?? ((key) => FLAG_NAMES[key]));
     for (const warning of from.warnings ?? []) log.warn(warning.text);
-    const refetch = refetchLoader(config, log.warn);
-    const loader = async () => {
-      // The load that brings the first keys (after a failed start, or a 404) says so.
-      const first = !keys.hasKeys;
-      const jwks = await refetch();
-      if (first) {
-        const kids = jwks.keys.map((k) => printable(k.jwk.kid)).join(', ');
-        log.info(config.offline ? `loaded kids [${kids}] from the cache in ${config.cacheDir}` : describeStartup(config, { jwks, source: { kind: 'network' } }));
-      }
-      return jwks;
-    };
-    const refetchFailed = (error: unknown) => {
-      if (error instanceof JwksError && error.final) {
-        // The endpoint says the pool does not exist (404): its keys must not live on.
-        keys.clear();
-        log.error(`${error.message}; the keys of user pool ${config.userPoolId} are dropped, and tokens get 503 until it answers again`);
-        return;
-      }
-      log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`);
-    };
-    const keys = new KeyCache(loader, { onFetchError: refetchFailed });
-    /** After a start from a recent copy: reload until a load works, so dropped keys stop working. */
-    const refreshAfterStart = (attempt: number): void => {
-      keys.load(loader).catch((error: unknown) => {
-        refetchFailed(error);
-        if (error instanceof JwksError && error.final) return;
-        const pause = REFRESH_RETRY_MS[Math.min(attempt, REFRESH_RETRY_MS.length - 1)];
-        setTimeout(() => refreshAfterStart(attempt + 1), pause).unref();
-      });
-    };
-    if (from.jwks) {
-      const { source } = from;
-      // run started from a recent copy without asking the network: the refetch window counts
-      // from when the copy was fetched, so a new kid can be fetched at once. The copy is
-      // refreshed once the server is up, off the path to the first answer, whatever the window
-      // says, and again until that works: a key dropped from the pool stops working then.
-      const fresh = source?.kind === 'cache' && source.why === 'fresh';
-      keys.prime(from.jwks, fresh ? source.fetchedAt : from.fetchedAt);
-      if (fresh) setTimeout(() => refreshAfterStart(0), FRESH_COPY_REFRESH_DELAY_MS).unref();
-    } else {
-      // Requests that arrive meanwhile wait for this load (refresh joins it).
-      const loading = loadKeys(config, log.warn);
-      keys.load(async () => (await loading).jwks).then(
-        async (jwks) => {
-          for (const skipped of jwks.skipped) log.warn(`skipped JWKS ${skipped}`);
-          log.info(describeStartup(config, await loading));
-        },
-        (error: unknown) => {
-          const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
-          log.error(`${messageOf(error)}${hint}; tokens get 503 until a later request loads the keys`);
-        },
-      );
+    const given = new Map((from.keys ?? []).map((k) => [k.issuer.issuer, k]));
+    const caches = new Map<string, KeyCache>();
+    const loading: Promise<IssuerKeys>[] = [];
+    for (const issuer of config.issuers) {
+      const start = given.get(issuer.issuer);
+      const cache = openCache(config, issuer, start ?? null);
+      caches.set(issuer.issuer, cache);
+      if (!from.keys) loading.push(loadInBackground(config, issuer, cache));
     }
-    return new Gate(config, keys, new CognitoVerifier(config, keys));
+    if (!from.keys) {
+      // One line per pool or issuer once every load has ended, as run says before it starts.
+      void Promise.all(loading).then((all) => {
+        for (const forms of groupBySource(all)) if (forms.some((k) => k.loaded)) log.info(describeStartup(forms));
+      });
+    }
+    const verifiers = config.issuers.map((issuer) => new TokenVerifier(issuer, caches.get(issuer.issuer)!, config.clockTolerance));
+    return new Gate(config, caches, new TrustedVerifier(verifiers));
   }
 
   /** The decision on `token` (every refusal a TokenRejectedError), with one log line per refusal. */
   async authenticate(token: string): Promise<Verdict> {
     try {
-      return await checkToken(this.config, this.verifier, token);
+      return await checkToken(this.verifier, token);
     } catch (error) {
       throw this.refused(error as TokenRejectedError, token);
     }
@@ -138,4 +103,88 @@ export class Gate {
     }
     return new TokenRejectedError('role', 'the database refuses the role this token names');
   }
+}
+
+/** "user pool eu-west-1_AbC (its UPDATED issuer https://…)", "OpenID issuer https://…", for log lines. */
+function nameOf(issuer: TrustedIssuer): string {
+  if (issuer.kind === 'oidc') return `OpenID issuer ${issuer.issuer}`;
+  return issuer.form === 'endpoint' ? `user pool ${issuer.id}` : `user pool ${issuer.id} (its ${issuer.form.toUpperCase()} issuer ${issuer.issuer})`;
+}
+
+/**
+ * One issuer's key cache: primed with the start-up keys, else empty until a
+ * load brings keys. A 404 drops its keys; its failures touch no other issuer.
+ */
+function openCache(config: CognitoConfig, issuer: TrustedIssuer, start: IssuerKeys | null): KeyCache {
+  const known = start?.jwksUrl ?? (issuer.kind === 'cognito' ? issuer.jwksUrl : null);
+  const refetch = issuerLoader(issuer, config, log.warn, known);
+  const loader = async () => {
+    // The load that brings the first keys (after a failed start, or a 404, or a pool switched to UPDATED) says so.
+    const first = !keys.hasKeys;
+    const jwks = await refetch();
+    if (first) {
+      const kids = jwks.keys.map((k) => printable(k.jwk.kid)).join(', ');
+      log.info(config.offline ? `${nameOf(issuer)}: loaded kids [${kids}] from the cache in ${config.cacheDir}` : describeStartup([givenKeys(issuer, jwks)]));
+    }
+    return jwks;
+  };
+  const refetchFailed = (error: unknown) => {
+    if (isOptional(issuer) && !keys.hasKeys) {
+      // A pool not switched to the UPDATED form serves no keys there: tokens naming it wait for that.
+      log.info(`${nameOf(issuer)} serves no keys yet (${error instanceof JwksError ? error.reason : messageOf(error)}); its tokens get 503`);
+      return;
+    }
+    if (error instanceof JwksError && error.final) {
+      // The endpoint says the pool (or issuer) does not exist (404): its keys must not live on.
+      keys.clear();
+      log.error(`${error.message}; the keys of ${nameOf(issuer)} are dropped, and its tokens get 503 until it answers again`);
+      return;
+    }
+    // The message names the JWKS URL, so whose keys these are.
+    log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`);
+  };
+  const keys = new KeyCache(loader, { onFetchError: refetchFailed });
+  /** After a start from a recent copy: reload until a load works, so dropped keys stop working. */
+  const refreshAfterStart = (attempt: number): void => {
+    keys.load(loader).catch((error: unknown) => {
+      refetchFailed(error);
+      if (error instanceof JwksError && error.final) return;
+      const pause = REFRESH_RETRY_MS[Math.min(attempt, REFRESH_RETRY_MS.length - 1)];
+      setTimeout(() => refreshAfterStart(attempt + 1), pause).unref();
+    });
+  };
+  if (start?.loaded) {
+    const { jwks, source, startedAt } = start.loaded;
+    // run started from a recent copy without asking the network: the refetch window counts
+    // from when the copy was fetched, so a new kid can be fetched at once. The copy is
+    // refreshed once the server is up, off the path to the first answer, whatever the window
+    // says, and again until that works: a key dropped from the pool stops working then.
+    const fresh = source.kind === 'cache' && source.why === 'fresh';
+    keys.prime(jwks, fresh ? source.fetchedAt : startedAt);
+    if (fresh) setTimeout(() => refreshAfterStart(0), FRESH_COPY_REFRESH_DELAY_MS).unref();
+  }
+  return keys;
+}
+
+/** Loads an issuer's keys when the gate was given none; requests meanwhile wait for it (refresh joins it). */
+function loadInBackground(config: CognitoConfig, issuer: TrustedIssuer, keys: KeyCache): Promise<IssuerKeys> {
+  const loading = loadIssuerKeys(issuer, config, log.warn);
+  keys
+    .load(async () => {
+      const result = await loading;
+      if (!result.loaded) throw result.failure;
+      return result.loaded.jwks;
+    })
+    .then(
+      (jwks) => {
+        for (const skipped of jwks.skipped) log.warn(`${nameOf(issuer)}: skipped JWKS ${skipped}`);
+      },
+      (error: unknown) => {
+        // A pool's UPDATED form not in use: said in the start-up line, not as an error.
+        if (isOptional(issuer)) return;
+        const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
+        log.error(`${messageOf(error)}${hint}; tokens get 503 until a later request loads the keys`);
+      },
+    );
+  return loading;
 }

@@ -1,18 +1,16 @@
 import { CognitoConfig } from '../config';
-import { KeySource, ValidatedJwks } from '../jwks';
+import { IssuerKeys } from '../jwks';
 
 /**
- * `run` fetches the JWKS before PostGraphile loads the plugin and leaves the
- * keys here, with the configuration they belong to, so the plugin does not
- * fetch them a second time. (The plugin's configuration itself comes from the
- * argument list, which spells it out.) A global symbol, not a module
- * variable, so a second copy of this package still finds it.
+ * `run` loads every trusted issuer's keys before PostGraphile loads the
+ * plugin and leaves them here, with the configuration they belong to, so the
+ * plugin does not fetch them a second time. (The plugin's configuration
+ * itself comes from the argument list, which spells it out.) A global
+ * symbol, not a module variable, so a second copy of this package still finds it.
  */
 export interface Handover {
   config: CognitoConfig;
-  jwks: ValidatedJwks;
-  fetchedAt: number;
-  source: KeySource;
+  keys: readonly IssuerKeys[];
 }
 
 const KEY = Symbol.for('postgraphile-cognito.handover');

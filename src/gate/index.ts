@@ -6,3 +6,4 @@ export { gateSourceFromEnvironment } from './source';
 export type { EnvironmentInput } from './source';
 export { setHandover, takeHandover } from './handover';
 export type { Handover } from './handover';
+export { verifierOver } from './static';

@@ -1,4 +1,4 @@
-import { loadRcFile, RawSettings, resolveConfig, SettingKey } from '../config';
+import { loadRcFile, RawSettings, resolveConfig, SettingKey, TrustedIssuer } from '../config';
 import { GateSource } from './gate';
 import { takeHandover } from './handover';
 
@@ -21,7 +21,10 @@ export function gateSourceFromEnvironment({ flags = {}, flagLabel, env = process
   const handover = takeHandover();
   const label = flagLabel ? { flagLabel } : {};
   if (!handover) return { config, warnings, ...label };
-  const sameKeys = handover.config.jwksUrl === config.jwksUrl;
+  // run's keys serve only if they are of the very issuers (and key locations) this configuration trusts.
+  const location = (issuer: TrustedIssuer) => `${issuer.issuer} ${issuer.kind === 'cognito' ? issuer.jwksUrl : issuer.discoveryUrl}`;
+  const trusted = new Set(config.issuers.map(location));
+  const sameKeys = handover.keys.length === config.issuers.length && handover.keys.every((k) => trusted.has(location(k.issuer)));
   // run has printed the warnings of its configuration already.
-  return { config, warnings: [], ...label, ...(sameKeys ? { jwks: handover.jwks, fetchedAt: handover.fetchedAt, source: handover.source } : {}) };
+  return { config, warnings: [], ...label, ...(sameKeys ? { keys: handover.keys } : {}) };
 }

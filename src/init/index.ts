@@ -36,8 +36,12 @@ export interface InitResult {
 
 /** Settings -> file texts -> files on disk, all or nothing. */
 export function init(input: InitInput): InitResult {
-  if (input.flags.userPoolId === undefined || input.flags.userPoolId === '') {
-    throw new UsageError('init needs --user-pool-id: the file it writes must name the pool', 'e.g. postgraphile-cognito init --user-pool-id eu-west-1_AbCdEf123 --pm2 -- --default-role app_anonymous');
+  const given = (value: unknown) => value !== undefined && value !== '';
+  if (!given(input.flags.userPoolId) && !given(input.flags.issuer)) {
+    throw new UsageError(
+      'init needs --user-pool-id (or --issuer): the file it writes must name the pool or issuer',
+      'e.g. postgraphile-cognito init --user-pool-id eu-west-1_AbCdEf123 --pm2 -- --default-role app_anonymous',
+    );
   }
   if (input.instances !== null && !input.pm2) throw new UsageError('--instances is for the pm2 ecosystem file', 'add --pm2');
   const names = fileNames(isEsmPackage(input.dir));

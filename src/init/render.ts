@@ -40,15 +40,21 @@ export function isEnvReference(value: RcValue): value is EnvReference {
 }
 
 /** Each setting in the form the rc file takes, from the validated configuration; null leaves it out. */
+const list = (value: readonly string[] | '*') => (value === '*' ? value : [...value]);
+const one = (value: readonly string[]) => (value.length === 1 ? value[0]! : [...value]);
 const RC_VALUE: Record<SettingKey, (config: CognitoConfig) => OptionValue | null> = {
-  userPoolId: (c) => c.userPoolId,
-  region: (c) => c.region,
-  endpoint: (c) => c.endpoint,
-  clientId: (c) => (c.clientIds === '*' ? c.clientIds : [...c.clientIds]),
-  tokenUse: (c) => c.tokenUse,
-  roleClaim: (c) => c.roleClaim?.join(',') ?? NO_ROLE_CLAIM,
-  allowedRoles: (c) => (c.allowedRoles === '*' ? c.allowedRoles : [...c.allowedRoles]),
-  authenticatedRole: (c) => c.authenticatedRole,
+  userPoolId: ({ shared }) => one(shared.userPoolIds),
+  region: ({ shared }) => shared.region,
+  endpoint: ({ shared }) => shared.endpoint,
+  clientId: ({ shared }) => list(shared.clientIds),
+  tokenUse: ({ shared }) => shared.tokenUse,
+  issuer: ({ shared }) => one(shared.oidcIssuers),
+  audience: ({ shared }) => list(shared.audiences),
+  roleClaim: ({ shared }) => shared.roleClaim?.join(',') ?? NO_ROLE_CLAIM,
+  allowedRoles: ({ shared }) => list(shared.allowedRoles),
+  authenticatedRole: ({ shared }) => shared.authenticatedRole,
+  scope: ({ shared }) => [...shared.scopes],
+  clientRoles: ({ shared }) => Object.entries(shared.clientRoles).map(([client, role]) => `${client}=${role}`),
   anonymousRole: (c) => c.anonymousRole,
   clockTolerance: (c) => c.clockTolerance,
   kid: (c) => c.kid,
@@ -64,7 +70,9 @@ export function cognitoSection(flags: RawSettings, config: CognitoConfig): Map<S
   const section = new Map<SettingKey, OptionValue>();
   for (const key of SETTING_KEYS) {
     const given = flags[key] !== undefined && flags[key] !== '';
-    if (!given && key !== 'tokenUse') continue;
+    // The token use always, so the file says which Cognito tokens it accepts (when it has pools).
+    const always = key === 'tokenUse' && config.issuers.some((i) => i.kind === 'cognito');
+    if (!given && !always) continue;
     const value = RC_VALUE[key](config);
     if (value !== null) section.set(key, value);
   }

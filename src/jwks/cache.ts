@@ -59,10 +59,15 @@ export class KeyCache {
 
   /** The key for `kid`, refetching at most once per window; null if unknown. */
   async getKey(kid: string): Promise<KeyObject | null> {
+    return (await this.getUsableKey(kid))?.keyObject ?? null;
+  }
+
+  /** Like getKey, with the key as published (its kty and alg). */
+  async getUsableKey(kid: string): Promise<UsableKey | null> {
     const known = this.keys.get(kid);
-    if (known) return known.keyObject;
+    if (known) return known;
     await this.refresh();
-    return this.keys.get(kid)?.keyObject ?? null;
+    return this.keys.get(kid) ?? null;
   }
 
   /** Starts a fetch unless one is running (join it) or the window forbids it. */

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { messageOf } from '../errors';
+import type { SigningAlgorithm } from '../config/types';
 import { validateJwks, ValidatedJwks } from './validate';
 
 /**
@@ -24,10 +25,13 @@ export type CacheRead =
   /** The file exists but cannot be used; `problem` says why. */
   | { kind: 'unusable'; file: string; problem: string };
 
+/** What a cache file holds: a JWKS (`jwks-…`), or an OpenID issuer's discovery document (`openid-…`). */
+export type CachedKind = 'jwks' | 'openid';
+
 /** The file for `url`: a hash, so any URL makes a safe file name. */
-export function cacheFileFor(dir: string, url: string): string {
+export function cacheFileFor(dir: string, url: string, kind: CachedKind = 'jwks'): string {
   const hash = createHash('sha256').update(url).digest('hex').slice(0, 32);
-  return path.join(dir, `jwks-${hash}.json`);
+  return path.join(dir, `${kind}-${hash}.json`);
 }
 
 /**
@@ -36,11 +40,20 @@ export function cacheFileFor(dir: string, url: string): string {
  * keys decide which tokens are accepted.
  */
 export function writeCachedJwks(dir: string, url: string, text: string, fetchedAt: number, pems: Record<string, string> = {}): string {
-  const file = cacheFileFor(dir, url);
+  return writeCacheFile(dir, url, 'jwks', { jwks: JSON.parse(text) as unknown, pems }, fetchedAt);
+}
+
+/** Saves an OpenID issuer's discovery document as served, for --offline and for a start while it cannot be fetched. */
+export function writeCachedDiscovery(dir: string, url: string, text: string, fetchedAt: number): string {
+  return writeCacheFile(dir, url, 'openid', { document: JSON.parse(text) as unknown }, fetchedAt);
+}
+
+function writeCacheFile(dir: string, url: string, kind: CachedKind, content: Record<string, unknown>, fetchedAt: number): string {
+  const file = cacheFileFor(dir, url, kind);
   const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   // mkdir's mode leaves an existing folder as it is; one we just made gets exactly 0700 (no umask games).
   if (created !== undefined) fs.chmodSync(dir, 0o700);
-  const body = `${JSON.stringify({ url, fetchedAt: new Date(fetchedAt).toISOString(), jwks: JSON.parse(text) as unknown, pems }, null, 2)}\n`;
+  const body = `${JSON.stringify({ url, fetchedAt: new Date(fetchedAt).toISOString(), ...content }, null, 2)}\n`;
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const fd = fs.openSync(temporary, 'wx', 0o600);
@@ -80,9 +93,31 @@ function distrust(file: string, stat: fs.Stats, dirStat: fs.Stats): string | nul
   return null;
 }
 
-/** Reads the cached copy for `url`; never throws. */
-export function readCachedJwks(dir: string, url: string): CacheRead {
-  const file = cacheFileFor(dir, url);
+/** Reads the cached copy of the JWKS at `url`, keeping the keys for `accept`; never throws. */
+export function readCachedJwks(dir: string, url: string, accept?: readonly SigningAlgorithm[]): CacheRead {
+  const read = readCacheFile(dir, url, 'jwks');
+  if (read.kind !== 'hit') return read;
+  const { doc, fetchedAt, file } = read;
+  try {
+    return { kind: 'hit', cached: { jwks: withPems(validateJwks(doc.jwks, url, accept), doc.pems), fetchedAt, file } };
+  } catch (error) {
+    return { kind: 'unusable', file, problem: (error as { reason?: string }).reason ?? messageOf(error) };
+  }
+}
+
+export type FileRead =
+  | { kind: 'hit'; doc: Record<string, unknown>; fetchedAt: number; file: string }
+  | { kind: 'miss'; file: string }
+  | { kind: 'unusable'; file: string; problem: string };
+
+/** Reads the cached discovery document for `url` (its `document`, unchecked); never throws. */
+export function readCachedDiscovery(dir: string, url: string): FileRead {
+  return readCacheFile(dir, url, 'openid');
+}
+
+/** A cache file that is ours, for `url`, with a fetch time; never throws. */
+function readCacheFile(dir: string, url: string, kind: CachedKind): FileRead {
+  const file = cacheFileFor(dir, url, kind);
   let text: string;
   let fd: number;
   try {
@@ -103,21 +138,17 @@ export function readCachedJwks(dir: string, url: string): CacheRead {
   } finally {
     fs.closeSync(fd);
   }
-  let doc: { url?: unknown; fetchedAt?: unknown; jwks?: unknown; pems?: unknown };
+  let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch {
     return { kind: 'unusable', file, problem: 'it is not valid JSON' };
   }
   if (typeof doc !== 'object' || doc === null) return { kind: 'unusable', file, problem: 'it is not a JSON object' };
-  if (doc.url !== url) return { kind: 'unusable', file, problem: 'it belongs to another JWKS URL' };
+  if (doc.url !== url) return { kind: 'unusable', file, problem: `it belongs to another ${kind === 'jwks' ? 'JWKS' : 'discovery'} URL` };
   const fetchedAt = typeof doc.fetchedAt === 'string' ? Date.parse(doc.fetchedAt) : NaN;
   if (!Number.isFinite(fetchedAt)) return { kind: 'unusable', file, problem: 'it has no valid fetchedAt time' };
-  try {
-    return { kind: 'hit', cached: { jwks: withPems(validateJwks(doc.jwks, url), doc.pems), fetchedAt, file } };
-  } catch (error) {
-    return { kind: 'unusable', file, problem: (error as { reason?: string }).reason ?? messageOf(error) };
-  }
+  return { kind: 'hit', doc, fetchedAt, file };
 }
 
 /**

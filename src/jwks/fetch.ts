@@ -1,8 +1,47 @@
 import type { AxiosError } from 'axios';
 import { getProxyForUrl } from 'proxy-from-env';
 import { redact } from '../config/urls';
-import { JwksError, messageOf } from '../errors';
+import type { SigningAlgorithm } from '../config/types';
+import { DiscoveryError, JwksError, messageOf } from '../errors';
 import { validateJwks, ValidatedJwks } from './validate';
+
+/** What is being fetched, for messages that say what to check. */
+export interface DocumentKind {
+  /** "a JWKS", "an OpenID configuration". */
+  readonly name: string;
+  /** Where a redirect should have been avoided, and what to check. */
+  readonly redirectHint: string;
+  readonly notFound: { readonly cause: string; readonly hint: string };
+  readonly notJsonHint: string;
+  readonly fail: (url: string, reason: string, hint?: string, final?: boolean) => JwksError;
+}
+
+/** A Cognito pool's JWKS, at a URL derived from --user-pool-id, --region and --endpoint. */
+export const POOL_JWKS: DocumentKind = {
+  name: 'a JWKS',
+  redirectHint: 'the JWKS must be served at the URL itself; check --endpoint',
+  notFound: { cause: 'HTTP 404 (no such user pool at this endpoint)', hint: 'check --user-pool-id, --region and --endpoint' },
+  notJsonHint: 'is the endpoint a Cognito endpoint?',
+  fail: (url, reason, hint, final) => new JwksError(url, reason, hint, final),
+};
+
+/** An OpenID issuer's JWKS, at the jwks_uri of its discovery document. */
+export const ISSUER_JWKS: DocumentKind = {
+  name: 'a JWKS',
+  redirectHint: "the JWKS must be served at the issuer's jwks_uri itself",
+  notFound: { cause: 'HTTP 404 (no JWKS at the jwks_uri of the discovery document)', hint: "check the issuer's configuration: its jwks_uri does not serve keys" },
+  notJsonHint: 'is the jwks_uri of the discovery document right?',
+  fail: (url, reason, hint, final) => new JwksError(url, reason, hint, final),
+};
+
+/** `{issuer}/.well-known/openid-configuration`. */
+export const DISCOVERY: DocumentKind = {
+  name: 'an OpenID configuration',
+  redirectHint: 'the document must be served at {issuer}/.well-known/openid-configuration itself; check --issuer (a trailing slash counts)',
+  notFound: { cause: 'HTTP 404 (no OpenID configuration for this issuer)', hint: 'check --issuer: the document is read from {issuer}/.well-known/openid-configuration' },
+  notJsonHint: 'is --issuer the URL of an OpenID Connect issuer?',
+  fail: (url, reason, hint, final) => new DiscoveryError(url, reason, hint, final),
+};
 
 export interface FetchOptions {
   /** Everything, retries included, ends within this many milliseconds. */
@@ -32,12 +71,30 @@ export interface FetchedJwks {
 }
 
 /** Fetches, parses and validates a JWKS, or throws a JwksError naming the URL and cause. */
-export async function fetchJwks(url: string, options: FetchOptions = {}): Promise<ValidatedJwks> {
-  return (await fetchJwksDocument(url, options)).jwks;
+export async function fetchJwks(url: string, options: FetchOptions = {}, accept?: readonly SigningAlgorithm[], kind: DocumentKind = POOL_JWKS): Promise<ValidatedJwks> {
+  return (await fetchJwksDocument(url, options, accept, kind)).jwks;
 }
 
 /** Like fetchJwks, also returning the document's text and cache headers. */
-export async function fetchJwksDocument(url: string, options: FetchOptions = {}): Promise<FetchedJwks> {
+export async function fetchJwksDocument(url: string, options: FetchOptions = {}, accept?: readonly SigningAlgorithm[], kind: DocumentKind = POOL_JWKS): Promise<FetchedJwks> {
+  const { doc, text, headers } = await fetchJsonDocument(url, kind, options);
+  return { jwks: validateJwks(doc, url, accept), text, ...headers };
+}
+
+export interface FetchedDocument {
+  /** Parsed JSON, not yet checked. */
+  doc: unknown;
+  /** The document exactly as served. */
+  text: string;
+  headers: Pick<FetchedJwks, 'cacheControl' | 'expires' | 'age'>;
+}
+
+/**
+ * GETs a JSON document with the start-up (or refetch) patience, without
+ * following redirects and at most 1 MiB, or throws the kind's JwksError
+ * naming the URL and cause.
+ */
+export async function fetchJsonDocument(url: string, kind: DocumentKind, options: FetchOptions = {}): Promise<FetchedDocument> {
   const { deadlineMs, attemptTimeoutMs, attempts } = { ...STARTUP_FETCH, ...options };
   const started = Date.now();
   const deadline = started + deadlineMs;
@@ -49,19 +106,19 @@ export async function fetchJwksDocument(url: string, options: FetchOptions = {})
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     made = attempt;
-    const outcome = await attemptFetch(url, Math.min(attemptTimeoutMs, remaining));
+    const outcome = await attemptFetch(url, Math.min(attemptTimeoutMs, remaining), kind);
     if (outcome.kind === 'ok') {
       const { doc, text, headers } = outcome;
-      return { jwks: validateJwks(doc, url), text, ...headers };
+      return { doc, text, headers };
     }
     lastCause = outcome.cause;
-    if (!outcome.retry) throw new JwksError(url, `${outcome.cause}${via}`, outcome.hint, outcome.final);
+    if (!outcome.retry) throw kind.fail(url, `${outcome.cause}${via}`, outcome.hint, outcome.final);
     const pause = BACKOFF_MS[attempt - 1] ?? 2000;
     if (attempt < attempts && deadline - Date.now() > pause) {
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
-  throw new JwksError(
+  throw kind.fail(
     url,
     `${lastCause}${via} (gave up after ${made} attempt${made === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
     proxy ? 'check the proxy (HTTPS_PROXY / HTTP_PROXY, NO_PROXY) and the endpoint' : 'check the network and the endpoint',
@@ -72,7 +129,7 @@ type Outcome =
   | { kind: 'ok'; doc: unknown; text: string; headers: Pick<FetchedJwks, 'cacheControl' | 'expires' | 'age'> }
   | { kind: 'fail'; cause: string; retry: boolean; hint?: string; final?: boolean };
 
-async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
+async function attemptFetch(url: string, timeoutMs: number, kind: DocumentKind): Promise<Outcome> {
   let response;
   try {
     // Loaded on first use: 70 ms and 18 MiB that --offline and a server that never refetches do not need.
@@ -101,12 +158,10 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
       kind: 'fail',
       cause: `HTTP ${status} redirect${location ? ` to ${redact(location)}` : ''}, not followed`,
       retry: false,
-      hint: 'the JWKS must be served at the URL itself; check --endpoint',
+      hint: kind.redirectHint,
     };
   }
-  if (status === 404) {
-    return { kind: 'fail', cause: 'HTTP 404 (no such user pool at this endpoint)', retry: false, hint: 'check --user-pool-id, --region and --endpoint', final: true };
-  }
+  if (status === 404) return { kind: 'fail', ...kind.notFound, retry: false, final: true };
   if (status !== 200) return { kind: 'fail', cause: `HTTP ${status}`, retry: false };
   const text = String(response.data);
   const header = (name: string) => {
@@ -119,9 +174,9 @@ async function attemptFetch(url: string, timeoutMs: number): Promise<Outcome> {
     return { kind: 'ok', doc: JSON.parse(text), text, headers };
   } catch {
     if (/html/i.test(header('content-type') ?? '') || /^\s*</.test(text)) {
-      return { kind: 'fail', cause: 'the answer is an HTML page, not a JWKS', retry: false, hint: 'a proxy or captive portal may be answering; check --endpoint and HTTPS_PROXY' };
+      return { kind: 'fail', cause: `the answer is an HTML page, not ${kind.name}`, retry: false, hint: 'a proxy or captive portal may be answering; check --endpoint and HTTPS_PROXY' };
     }
-    return { kind: 'fail', cause: 'the answer is not valid JSON', retry: false, hint: 'is the endpoint a Cognito endpoint?' };
+    return { kind: 'fail', cause: 'the answer is not valid JSON', retry: false, hint: kind.notJsonHint };
   }
 }
 

@@ -1,10 +1,9 @@
-import { CognitoConfig } from '../config';
+import type { SigningAlgorithm } from '../config/types';
 import { JwksError, messageOf } from '../errors';
 import { JwksLoader } from './cache';
 import { CachedJwks, describeAge, readCachedJwks, writeCachedJwks } from './disk-cache';
-import { printable } from '../printable';
 import { pemOf } from './pem';
-import { FetchedJwks, fetchJwksDocument, FetchOptions, REFETCH } from './fetch';
+import { DocumentKind, FetchedJwks, fetchJwksDocument, FetchOptions, POOL_JWKS, REFETCH } from './fetch';
 import { ValidatedJwks } from './validate';
 
 /** Where the keys in use came from: said once in the start-up line. */
@@ -31,8 +30,17 @@ export interface LoadedKeys {
   startedAt: number;
 }
 
-type KeysConfig = Pick<CognitoConfig, 'jwksUrl' | 'cacheDir' | 'offline'>;
-type Warn = (text: string) => void;
+/** One JWKS: where it is, which keys of it count, and where its copy on disk lives. */
+export interface KeysConfig {
+  jwksUrl: string;
+  cacheDir: string;
+  offline: boolean;
+  /** The algorithms its issuer signs with (default RS256, Cognito's). */
+  accept?: readonly SigningAlgorithm[];
+  /** For messages: a pool's JWKS or an OpenID issuer's. */
+  kind?: DocumentKind;
+}
+export type Warn = (text: string) => void;
 
 /**
  * The keys at start-up. Fetched, and saved to the disk cache; if the fetch
@@ -47,7 +55,7 @@ export async function loadKeys(config: KeysConfig, warn: Warn, options: LoadOpti
     return { jwks: cached.jwks, source: { kind: 'cache', fetchedAt: cached.fetchedAt, file: cached.file, why: 'offline' }, startedAt };
   }
   if (options.freshForMs) {
-    const read = readCachedJwks(config.cacheDir, config.jwksUrl);
+    const read = readCachedJwks(config.cacheDir, config.jwksUrl, config.accept);
     const age = read.kind === 'hit' ? startedAt - read.cached.fetchedAt : -1;
     // A copy from the future (a clock set back) is not fresh.
     if (read.kind === 'hit' && age >= 0 && age < options.freshForMs) {
@@ -56,13 +64,13 @@ export async function loadKeys(config: KeysConfig, warn: Warn, options: LoadOpti
     }
   }
   try {
-    const fetched = await fetchJwksDocument(config.jwksUrl, options.fetch);
+    const fetched = await fetchJwksDocument(config.jwksUrl, options.fetch, config.accept, config.kind ?? POOL_JWKS);
     saveToCache(config, fetched, warn);
     return { jwks: fetched.jwks, source: { kind: 'network' }, startedAt };
   } catch (error) {
     // A 404 is the pool's own answer, not an outage: a deleted pool's keys must not live on.
     if (!(error instanceof JwksError) || error.final) throw error;
-    const read = readCachedJwks(config.cacheDir, config.jwksUrl);
+    const read = readCachedJwks(config.cacheDir, config.jwksUrl, config.accept);
     if (read.kind === 'unusable') warn(`ignoring the cached JWKS ${read.file}: ${read.problem}`);
     if (read.kind !== 'hit') throw error;
     const { cached } = read;
@@ -82,36 +90,14 @@ export async function loadKeys(config: KeysConfig, warn: Warn, options: LoadOpti
 export function refetchLoader(config: KeysConfig, warn: Warn): JwksLoader {
   if (config.offline) return async () => readCacheOrThrow(config).jwks;
   return async () => {
-    const fetched = await fetchJwksDocument(config.jwksUrl, REFETCH);
+    const fetched = await fetchJwksDocument(config.jwksUrl, REFETCH, config.accept, config.kind ?? POOL_JWKS);
     saveToCache(config, fetched, warn);
     return fetched.jwks;
   };
 }
 
-/**
- * The one start-up line: pool, issuer, token use, client check, kids, and
- * whether the cache was used.
- */
-export function describeStartup(config: Pick<CognitoConfig, 'userPoolId' | 'issuer' | 'tokenUse' | 'clientIds'>, loaded: Pick<LoadedKeys, 'jwks' | 'source'>): string {
-  const { clientIds } = config;
-  const clientCheck =
-    clientIds === '*' ? "app client check off ('*': every app client)" : `app client check on (${clientIds.length} client${clientIds.length === 1 ? '' : 's'})`;
-  const tokens = config.tokenUse === 'any' ? 'access and ID tokens' : `${config.tokenUse === 'id' ? 'ID' : 'access'} tokens`;
-  return `user pool ${config.userPoolId} (issuer ${config.issuer}): ${tokens}, ${clientCheck}, ${describeKeys(loaded)}`;
-}
-
-/** Describes the keys for the start-up line: "kids [a, b] fetched (cache not used)". */
-function describeKeys(loaded: Pick<LoadedKeys, 'jwks' | 'source'>): string {
-  const kids = `kids [${loaded.jwks.keys.map((k) => printable(k.jwk.kid)).join(', ')}]`;
-  const { source } = loaded;
-  if (source.kind === 'network') return `${kids} fetched (cache not used)`;
-  const age = describeAge(Date.now() - source.fetchedAt);
-  if (source.why === 'fresh') return `${kids} from the cache (fetched ${age} ago; refreshed once serving)`;
-  return `${kids} from the cache (${source.why === 'offline' ? '--offline' : 'the fetch failed'}; fetched ${age} ago)`;
-}
-
 function readCacheOrThrow(config: KeysConfig): CachedJwks {
-  const read = readCachedJwks(config.cacheDir, config.jwksUrl);
+  const read = readCachedJwks(config.cacheDir, config.jwksUrl, config.accept);
   if (read.kind === 'hit') return read.cached;
   const refill = 'run any command once with the network (e.g. postgraphile-cognito keys) to fill the cache, or drop --offline';
   if (read.kind === 'miss') {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { CognitoConfig, NO_ROLE_CLAIM, pluginFlagName, spellOut } from '../config';
-import { pemOf, selectKeys, UsableKey } from '../jwks';
+import { CognitoConfig, NO_ROLE_CLAIM, pluginFlagName, spellOut, TrustedIssuer } from '../config';
+import { algorithmOf, pemOf, selectKeys, UsableKey } from '../jwks';
 import { splitList, takeOption } from './argv';
 
 // Claims Cognito always sends as arrays; PostGraphile's --jwt-role needs a string.
@@ -35,19 +35,22 @@ export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath,
   } else if (userPlugins) {
     args.push('--plugins', others.join(','));
   }
+  // PostGraphile's own check (used only without the plugin) knows one key and one issuer: the first.
+  const key = secretKey(config, keys);
+  const issuer = firstIssuer(config);
   args.push(
     '--jwt-secret',
-    pemFor(secretKey(config, keys)),
+    pemFor(key),
     '--jwt-verify-algorithms',
-    'RS256',
+    algorithmOf(key.jwk),
     '--jwt-verify-issuer',
-    config.issuer,
+    issuer.issuer,
     '--jwt-verify-audience',
-    audience(config),
+    audience(issuer),
     '--jwt-verify-clock-tolerance',
     String(config.clockTolerance),
     '--jwt-role',
-    jwtRolePath(config.roleClaim),
+    jwtRolePath(issuer.roleClaim),
     ...(pluginPath ? pluginFlags(config) : []),
     ...rest,
   );
@@ -66,20 +69,27 @@ function pemFor(key: UsableKey): string {
 
 /**
  * The key whose PEM goes into --jwt-secret: --kid when given, else the first.
- * With the plugin loaded every key of the pool verifies; the PEM matters only
- * to PostGraphile's own check, used when the plugin is not.
+ * With the plugin loaded every key of every issuer verifies; the PEM matters
+ * only to PostGraphile's own check, used when the plugin is not.
  */
 function secretKey(config: CognitoConfig, keys: readonly UsableKey[]): UsableKey {
   return config.kid ? selectKeys(keys, { kid: config.kid })[0]! : keys[0]!;
 }
 
+/** The first trusted issuer: the one PostGraphile's own check is told about. */
+function firstIssuer(config: CognitoConfig): TrustedIssuer {
+  return config.issuers[0]!;
+}
+
 /**
  * PostGraphile requires `aud: postgraphile` unless told otherwise. ID tokens
  * carry the app client id in `aud`; access tokens carry none, so for them the
- * audience check is turned off ('') and the plugin checks `client_id`.
+ * audience check is turned off ('') and the plugin checks `client_id`. An
+ * OpenID issuer's tokens carry its audience.
  */
-function audience(config: CognitoConfig): string {
-  return config.tokenUse === 'id' && config.clientIds !== '*' && config.clientIds.length > 0 ? config.clientIds.join(',') : '';
+function audience(issuer: TrustedIssuer): string {
+  if (issuer.kind === 'oidc') return issuer.audiences === '*' ? '' : issuer.audiences.join(',');
+  return issuer.tokenUse === 'id' && issuer.clientIds !== '*' && issuer.clientIds.length > 0 ? issuer.clientIds.join(',') : '';
 }
 
 /** PostGraphile's own --jwt-role (used only without the plugin); with no role claim, a claim Cognito never sends. */

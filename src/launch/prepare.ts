@@ -1,5 +1,5 @@
 import { CognitoConfig, loadRcFile, RawSettings, RcFile, requireSecurityChoices, resolveConfig } from '../config';
-import { KeySource, loadKeys, LoadOptions, ValidatedJwks } from '../jwks';
+import { IssuerKeys, loadTrustedKeys, LoadOptions, UsableKey } from '../jwks';
 import * as log from '../log';
 
 export interface Prepared {
@@ -7,10 +7,13 @@ export interface Prepared {
   /** Warnings about checking tokens, for the commands that set that up (run, args). */
   warnings: string[];
   rc: RcFile | null;
-  jwks: ValidatedJwks;
-  /** When loading the keys began: the key cache's refetch window counts from here. */
-  fetchedAt: number;
-  source: KeySource;
+  /** Every trusted issuer's keys as loaded (a pool's UPDATED form may have none: it is only probed). */
+  keys: readonly IssuerKeys[];
+}
+
+/** Every usable key loaded, in configuration order: for keys, pem and args. */
+export function allKeys(prepared: Pick<Prepared, 'keys'>): UsableKey[] {
+  return prepared.keys.flatMap((k) => (k.loaded ? [...k.loaded.jwks.keys] : []));
 }
 
 /** Set by run for its --cluster-workers workers after the start-up fetch failed; start-up only. */
@@ -27,7 +30,7 @@ export interface PrepareOptions extends LoadOptions {
   server?: boolean;
 }
 
-/** Configuration -> JWKS (network, else the disk cache): the stages every command starts with. */
+/** Configuration -> every trusted issuer's JWKS (network, else the disk cache): the stages every command starts with. */
 export async function prepare(flags: RawSettings, sources?: SettingSources, { server = false, ...load }: PrepareOptions = {}): Promise<Prepared> {
   const { env, rc } = sources ?? { env: process.env, rc: loadRcFile(process.cwd()) };
   const { config, warnings } = resolveConfig({ flags, env, rc });
@@ -41,10 +44,10 @@ export async function prepare(flags: RawSettings, sources?: SettingSources, { se
   // A --cluster-workers worker whose primary had to fall back on the copy starts from it at once
   // (its plugin then refreshes it over the network, as after any start from a fresh copy).
   const startFromCopy = env[START_FROM_COPY_ENV] === '1' ? { freshForMs: Number.POSITIVE_INFINITY } : {};
-  const { jwks, source, startedAt } = await loadKeys(config, warn, { ...load, ...startFromCopy });
-  for (const skipped of jwks.skipped) warn(`skipped JWKS ${skipped}`);
+  const keys = await loadTrustedKeys(config, warn, { ...load, ...startFromCopy });
+  for (const { loaded } of keys) for (const skipped of loaded?.jwks.skipped ?? []) warn(`skipped JWKS ${skipped}`);
   const verification = warnings.filter((w) => w.about === 'verification').map((w) => w.text);
-  return { config, warnings: verification, rc, jwks, fetchedAt: startedAt, source };
+  return { config, warnings: verification, rc, keys };
 }
 
 /**

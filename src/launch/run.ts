@@ -1,13 +1,13 @@
 import { PLUGIN_PATH } from '../adapters/v4/path';
 import { RawSettings } from '../config';
 import { setHandover } from '../gate';
-import { describeStartup, LoadOptions } from '../jwks';
+import { describeStartup, groupBySource, LoadOptions } from '../jwks';
 import * as log from '../log';
 import { buildPostGraphileArgs, pluginsIn } from './args';
 import { takeOption } from './argv';
 import { launchInProcess } from './in-process';
 import { assertNodeFor, assertPluginsLoadable, LocateOptions, locatePostGraphile, PostGraphileInstall } from './locate';
-import { isPostGraphileWorker, prepare, Prepared, SettingSources, START_FROM_COPY_ENV } from './prepare';
+import { allKeys, isPostGraphileWorker, prepare, Prepared, SettingSources, START_FROM_COPY_ENV } from './prepare';
 import { configFileIn, readPresetSettings, specFor, v5Args } from './v5';
 
 /** Which PostGraphile a server start uses, and (v5) the graphile.config its CLI will read. */
@@ -57,7 +57,7 @@ export function postgraphileArgsFor(prepared: Prepared, userArgs: readonly strin
   if (plan.install.major === 5) return v5Args({ userArgs, presetSpec: specFor(prepared.config), configFile: plan.configFile });
   return buildPostGraphileArgs({
     config: prepared.config,
-    keys: prepared.jwks.keys,
+    keys: allKeys(prepared),
     userArgs,
     pluginPath: PLUGIN_PATH,
     rcPlugins: prepared.rc?.options.plugins,
@@ -82,10 +82,14 @@ export function launch(prepared: Prepared, userArgs: readonly string[], plan: Se
   const { install } = plan;
   const args = postgraphileArgsFor(prepared, userArgs, plan);
   if (install.major === 4) assertPluginsLoadable(install, pluginsIn(args));
-  const { config, jwks, source, fetchedAt } = prepared;
-  if (!quiet) log.info(`${describeStartup(config, prepared)}; PostGraphile ${install.version} (${install.origin})`);
-  setHandover({ config, jwks, fetchedAt, source });
-  if (source.kind === 'cache' && source.why === 'fetch-failed') {
+  const { config, keys } = prepared;
+  if (!quiet) {
+    // One line per pool or issuer; the last also names the PostGraphile that runs.
+    const lines = groupBySource(keys).map(describeStartup);
+    lines.forEach((line, i) => log.info(i === lines.length - 1 ? `${line}; PostGraphile ${install.version} (${install.origin})` : line));
+  }
+  setHandover({ config, keys });
+  if (keys.some(({ loaded }) => loaded?.source.kind === 'cache' && loaded.source.why === 'fetch-failed')) {
     // --cluster-workers workers start through this CLI again, with this environment: let them
     // start from the copy at once instead of each waiting out the same failing fetch.
     process.env[START_FROM_COPY_ENV] = '1';

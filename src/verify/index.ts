@@ -1,5 +1,7 @@
-export { CognitoVerifier } from './verifier';
+export { TokenVerifier, scopesOf } from './verifier';
 export type { Claims } from './verifier';
+export { TrustedVerifier, clientOf } from './trusted';
+export type { VerifiedToken } from './trusted';
 export { TokenRejectedError } from './rejection';
 export type { RejectionCode } from './rejection';
 export { decodeJwt, decodeJwtHeader, decodeJwtPayload, kidOfToken, MAX_TOKEN_LENGTH } from './decode';

@@ -14,6 +14,8 @@ export type RejectionCode =
   | 'claim_text'
   | 'token_use'
   | 'client'
+  | 'audience'
+  | 'scope'
   | 'role';
 
 const STATUS: Partial<Record<RejectionCode, 401 | 503>> = { expired: 401, keys_unavailable: 503 };

@@ -48,12 +48,13 @@ describe('keys and pem against a two-key JWKS', () => {
     assert.equal(two.requests > 0, true);
   });
 
-  test('keys --json prints kid, alg, kty and use of every key', async () => {
+  test('keys --json prints kid, alg, kty, use and issuer of every key', async () => {
     const r = await cli(['keys', '--json', ...pool(two)]);
     assertOk(r);
+    const issuer = two.issuer(POOL);
     assert.deepEqual(JSON.parse(r.stdout), [
-      { kid: 'key-a', alg: 'RS256', kty: 'RSA', use: 'sig' },
-      { kid: 'key-b', alg: 'RS256', kty: 'RSA', use: 'sig' },
+      { kid: 'key-a', alg: 'RS256', kty: 'RSA', use: 'sig', issuer },
+      { kid: 'key-b', alg: 'RS256', kty: 'RSA', use: 'sig', issuer },
     ]);
   });
 

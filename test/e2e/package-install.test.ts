@@ -76,7 +76,8 @@ describe('the installed package', () => {
       const pgc = require('postgraphile-cognito');
       (async () => {
         const { config } = pgc.resolveConfig({ flags: { userPoolId: '${POOL}', endpoint: '${jwks.endpoint}', clientId: 'c1', tokenUse: 'id' } });
-        const jwks = await pgc.fetchJwks(config.jwksUrl);
+        // The configuration lists the trusted issuers; this emulator's pool has one.
+        const jwks = await pgc.fetchJwks(config.issuers[0].jwksUrl);
         const pem = pgc.pemOf(pgc.selectKeys(jwks.keys, {})[0].jwk);
         const args = pgc.buildPostGraphileArgs({ config, keys: jwks.keys, pluginPath: pgc.PLUGIN_PATH, userArgs: ['-c', 'db'] });
         console.log(JSON.stringify({ kids: jwks.keys.map((k) => k.jwk.kid), pem, args, plugin: require.resolve('postgraphile-cognito/plugin') }));

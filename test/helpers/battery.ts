@@ -63,7 +63,8 @@ export const REFUSALS: readonly RefusalCase[] = [
   { name: 'a group named none (SET ROLE NONE)', token: (p) => p.accessToken('r', { 'cognito:groups': ['none'] }), status: 403, reason: /no allowed role/ },
   { name: 'an expired token', token: (p) => p.jwks.sign('key-b', accessClaims('x', { exp: now() - 60 }), { issuer: p.iss }), status: 401, reason: /expired/ },
   { name: 'a token not yet valid (nbf)', token: (p) => p.jwks.sign('key-b', accessClaims('x', { nbf: now() + 600 }), { issuer: p.iss }), status: 403, reason: /not yet valid/ },
-  { name: "another pool's issuer", token: (p) => p.jwks.sign('key-b', accessClaims('x'), { issuer: p.jwks.issuer('local_otherpool') }), status: 403, reason: /issuer is not this user pool's \(expected http/ },
+  // The answer names the token's iss (made printable) next to the issuers expected (public).
+  { name: "another pool's issuer", token: (p) => p.jwks.sign('key-b', accessClaims('x'), { issuer: p.jwks.issuer('local_otherpool') }), status: 403, reason: /issuer "http:\/\/127\.0\.0\.1:\d+\/local_otherpool" is not trusted \(expected http:\/\/127\.0\.0\.1:\d+\/local_/ },
   { name: 'a token_use that is neither access nor id', token: (p) => p.accessToken('x', { token_use: 'refresh' }), status: 403, reason: /token_use/ },
   { name: "another app client's access token", token: (p) => p.accessToken('x', { client_id: 'other-client' }), status: 403, reason: /app client/ },
   { name: "another app client's ID token", token: (p) => p.idToken('x', { aud: 'other-client' }), status: 403, reason: /app client/ },
@@ -81,7 +82,8 @@ export const REFUSALS: readonly RefusalCase[] = [
   { name: 'exp of the wrong type', token: (p) => p.raw({}, p.claimsText({ exp: String(now() + 600) })), status: 403, reason: /exp claim has the wrong type/ },
   { name: 'cognito:groups that is not a list of strings', token: (p) => p.accessToken('x', { 'cognito:groups': 'app_admin' }), status: 403, reason: /cognito:groups claim has the wrong type/ },
   ...['junk', 'a.b.c', '...', 'eyJhbGciOiJSUzI1NiJ9.e30.', 'x'.repeat(300)].map(
-    (junk): RefusalCase => ({ name: `the junk string ${JSON.stringify(junk.slice(0, 12))}`, token: () => junk, status: 403, reason: /malformed|RS256|kid/ }),
+    // A JWT-shaped one without iss names no trusted issuer, which is checked first.
+    (junk): RefusalCase => ({ name: `the junk string ${JSON.stringify(junk.slice(0, 12))}`, token: () => junk, status: 403, reason: /malformed|RS256|kid|issuer \(none\) is not trusted/ }),
   ),
   ...['null', '[]', '42', '"text"', 'true'].map(
     (payload): RefusalCase => ({ name: `a signed payload that is ${payload}, not an object`, token: (p) => p.raw({}, payload), status: 403, reason: /malformed/ }),

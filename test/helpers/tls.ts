@@ -11,14 +11,15 @@ export function haveOpenssl(): boolean {
 export interface TestCertificates {
   /** PEM of the self-made certificate authority (for NODE_EXTRA_CA_CERTS). */
   caPath: string;
-  /** PEM certificate for `hostname`, signed by the CA. */
+  /** PEM certificate for the host name(s), signed by the CA. */
   cert: string;
   /** PEM private key of that certificate. */
   key: string;
 }
 
-/** Makes a throw-away CA and a server certificate for `hostname` in `dir`, with the openssl command. */
-export function makeCertificates(dir: string, hostname: string): TestCertificates {
+/** Makes a throw-away CA and a server certificate for `hostname` (or several) in `dir`, with the openssl command. */
+export function makeCertificates(dir: string, hostname: string | readonly string[]): TestCertificates {
+  const names = typeof hostname === 'string' ? [hostname] : hostname;
   const file = (name: string) => path.join(dir, name);
   const run = (args: string[]) => execFileSync(OPENSSL, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   run([
@@ -28,11 +29,11 @@ export function makeCertificates(dir: string, hostname: string): TestCertificate
     '-addext', 'basicConstraints=critical,CA:TRUE',
     '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ]);
-  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${hostname}`]);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${names[0]}`]);
   fs.writeFileSync(
     file('server.ext'),
     [
-      `subjectAltName=DNS:${hostname}`,
+      `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`,
       'basicConstraints=CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth',

@@ -114,7 +114,7 @@ describe('buildPostGraphileArgs: JWT flags', () => {
     const config = configOf({ clockTolerance: '12' });
     const args = buildPostGraphileArgs({ config, keys, pluginPath: PLUGIN });
     assert.equal(valueOf(args, '--jwt-verify-algorithms'), 'RS256');
-    assert.equal(valueOf(args, '--jwt-verify-issuer'), config.issuer);
+    assert.equal(valueOf(args, '--jwt-verify-issuer'), config.issuers[0]!.issuer);
     assert.equal(valueOf(args, '--jwt-verify-issuer'), `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`);
     assert.equal(valueOf(args, '--jwt-verify-clock-tolerance'), '12');
   });
@@ -191,12 +191,38 @@ describe('buildPostGraphileArgs: JWT flags', () => {
       const key = flags[i]!.slice('--cognito-'.length).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
       parsed[key] = flags[i + 1]!;
     }
-    assert.deepEqual(resolveConfig({ flags: parsed }).config, config);
+    // The trusted issuers and every setting that is not only a record of how it was written.
+    const { shared: _shared, ...rest } = resolveConfig({ flags: parsed }).config;
+    const { shared: _given, ...expected } = config;
+    assert.deepEqual(rest, expected);
     // In the argument list, after our PostGraphile flags and before the user's.
     const args = buildPostGraphileArgs({ config, keys, pluginPath: PLUGIN, userArgs: ['-c', 'db'] });
     assert.deepEqual(args.slice(-2 - flags.length, -2), flags);
     // Without the plugin there is nobody to read them.
     assert.ok(!buildPostGraphileArgs({ config, keys, pluginPath: null }).some((a) => a.startsWith('--cognito-')));
+  });
+
+  test('several pools, OpenID issuers, scopes and client roles survive the trip through the plugin flags', () => {
+    const config = configOf({
+      userPoolId: `${POOL},us-east-1_Other2`,
+      issuer: 'https://login.example.test/realms/app',
+      audience: 'account',
+      clientId: 'web,m2m',
+      roleClaim: 'realm_access,roles',
+      allowedRoles: 'app_user,app_worker',
+      scope: 'api/read',
+      clientRoles: 'm2m=app_worker',
+    });
+    const flags = pluginFlags(config);
+    const parsed: Record<string, string> = {};
+    for (let i = 0; i < flags.length; i += 2) {
+      parsed[flags[i]!.slice('--cognito-'.length).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = flags[i + 1]!;
+    }
+    assert.deepEqual(resolveConfig({ flags: parsed }).config.issuers, config.issuers);
+    // Pools in two regions have no one endpoint to spell out.
+    assert.ok(!flags.includes('--cognito-endpoint'), flags.join(' '));
+    // Without --role-claim, pools and OpenID issuers differ: no default is spelled out for both.
+    assert.ok(!pluginFlags(configOf({ issuer: 'https://login.example.test/realms/app', audience: '*' })).includes('--cognito-role-claim'));
   });
 
   test('defaults are spelled out too: a flag is the only way to override an env or rc value back to the default', () => {

@@ -4,39 +4,35 @@ import { redact } from '../../src/config/urls';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { requireSecurityChoices, resolveConfig, securityChoicesMissing } from '../../src/config/resolve';
+import { resolveConfig } from '../../src/config/resolve';
+import { requireSecurityChoices, securityChoicesMissing } from '../../src/config/choices';
 import { loadRcFile, RcFile } from '../../src/config/sources';
-import { RawSettings, SettingKey } from '../../src/config/types';
+import { CognitoConfig, CognitoIssuer, RawSettings, SettingKey } from '../../src/config/types';
 import { ConfigError } from '../../src/errors';
+import { configError } from './helpers';
 
 const POOL = 'eu-west-1_AbCdEf123';
+
+/** The first trusted issuer: a pool's ORIGINAL form (or an emulator's only one). */
+function pool(config: CognitoConfig): CognitoIssuer {
+  const first = config.issuers[0]!;
+  assert.equal(first.kind, 'cognito');
+  return first as CognitoIssuer;
+}
 
 function rc(cognito: Record<string, unknown>, options: Record<string, unknown> = {}): RcFile {
   return { filepath: '/x/.postgraphilerc.js', cognito: cognito as RawSettings, options };
 }
 
-/** Runs fn, asserts it throws a ConfigError with exit code 2 whose message matches every pattern. */
-function configError(fn: () => unknown, ...patterns: RegExp[]): ConfigError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
-  assert.equal(caught.exitCode, 2);
-  for (const pattern of patterns) assert.match(caught.message, pattern);
-  return caught;
-}
 
 describe('resolveConfig: precedence', () => {
   test('a flag beats the environment, which beats the rc file', () => {
     const rcFile = rc({ userPoolId: 'eu-west-1_FromRc', clientId: 'rcclient', tokenUse: 'any' });
     const env = { COGNITO_USER_POOL_ID: 'eu-west-1_FromEnv', COGNITO_CLIENT_ID: 'envclient' };
     const { config } = resolveConfig({ flags: { userPoolId: 'eu-west-1_FromFlag' }, env, rc: rcFile });
-    assert.equal(config.userPoolId, 'eu-west-1_FromFlag');
-    assert.deepEqual(config.clientIds, ['envclient']);
-    assert.equal(config.tokenUse, 'any');
+    assert.equal(pool(config).userPoolId, 'eu-west-1_FromFlag');
+    assert.deepEqual(pool(config).clientIds, ['envclient']);
+    assert.equal(pool(config).tokenUse, 'any');
   });
 
   test('the environment beats the rc file when no flag is given', () => {
@@ -44,13 +40,13 @@ describe('resolveConfig: precedence', () => {
       env: { COGNITO_USER_POOL_ID: 'eu-west-1_FromEnv' },
       rc: rc({ userPoolId: 'eu-west-1_FromRc' }),
     });
-    assert.equal(config.userPoolId, 'eu-west-1_FromEnv');
+    assert.equal(pool(config).userPoolId, 'eu-west-1_FromEnv');
   });
 
   test('the rc file is used when nothing else is given', () => {
     const { config } = resolveConfig({ rc: rc({ userPoolId: 'us-east-2_FromRc', clockTolerance: 7 }) });
-    assert.equal(config.userPoolId, 'us-east-2_FromRc');
-    assert.equal(config.region, 'us-east-2');
+    assert.equal(pool(config).userPoolId, 'us-east-2_FromRc');
+    assert.equal(pool(config).region, 'us-east-2');
     assert.equal(config.clockTolerance, 7);
   });
 
@@ -60,8 +56,8 @@ describe('resolveConfig: precedence', () => {
       env: { COGNITO_USER_POOL_ID: '', COGNITO_CLIENT_ID: 'envclient' },
       rc: rc({ userPoolId: POOL }),
     });
-    assert.equal(config.userPoolId, POOL);
-    assert.deepEqual(config.clientIds, ['envclient']);
+    assert.equal(pool(config).userPoolId, POOL);
+    assert.deepEqual(pool(config).clientIds, ['envclient']);
   });
 
   test('COGNITO_REGION is preferred over AWS_REGION', () => {
@@ -69,12 +65,12 @@ describe('resolveConfig: precedence', () => {
       flags: { userPoolId: 'local_abc', endpoint: 'http://127.0.0.1:9229' },
       env: { COGNITO_REGION: 'eu-central-1', AWS_REGION: 'us-west-2' },
     });
-    assert.equal(config.region, 'eu-central-1');
+    assert.equal(pool(config).region, 'eu-central-1');
     const onlyAws = resolveConfig({
       flags: { userPoolId: 'local_abc', endpoint: 'http://127.0.0.1:9229' },
       env: { AWS_REGION: 'us-west-2' },
     });
-    assert.equal(onlyAws.config.region, 'us-west-2');
+    assert.equal(pool(onlyAws.config).region, 'us-west-2');
   });
 
   test('AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER is preferred over AWS_ENDPOINT_URL', () => {
@@ -85,9 +81,9 @@ describe('resolveConfig: precedence', () => {
         AWS_ENDPOINT_URL: 'http://127.0.0.1:2222',
       },
     });
-    assert.equal(config.endpoint, 'http://127.0.0.1:1111');
+    assert.equal(pool(config).endpoint, 'http://127.0.0.1:1111');
     const general = resolveConfig({ flags: { userPoolId: 'local_abc' }, env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:2222' } });
-    assert.equal(general.config.endpoint, 'http://127.0.0.1:2222');
+    assert.equal(pool(general.config).endpoint, 'http://127.0.0.1:2222');
   });
 
   test('an --endpoint flag beats the endpoint environment variables', () => {
@@ -95,80 +91,80 @@ describe('resolveConfig: precedence', () => {
       flags: { userPoolId: 'local_abc', endpoint: 'http://localhost:3333' },
       env: { AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: 'http://127.0.0.1:1111' },
     });
-    assert.equal(config.endpoint, 'http://localhost:3333');
+    assert.equal(pool(config).endpoint, 'http://localhost:3333');
   });
 });
 
 describe('resolveConfig: defaults and derived values', () => {
   test('defaults for a plain AWS pool id', () => {
     const { config } = resolveConfig({ flags: { userPoolId: POOL } });
-    assert.equal(config.region, 'eu-west-1');
-    assert.equal(config.tokenUse, 'access');
-    assert.deepEqual(config.roleClaim, ['cognito:groups']);
+    assert.equal(pool(config).region, 'eu-west-1');
+    assert.equal(pool(config).tokenUse, 'access');
+    assert.deepEqual(pool(config).roleClaim, ['cognito:groups']);
     assert.equal(config.clockTolerance, 5);
     assert.equal(config.kid, null);
-    assert.deepEqual(config.clientIds, []);
-    assert.deepEqual(config.allowedRoles, []);
-    assert.equal(config.authenticatedRole, null);
-    assert.equal(config.endpoint, 'https://cognito-idp.eu-west-1.amazonaws.com');
-    assert.equal(config.issuer, `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`);
-    assert.equal(config.jwksUrl, `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}/.well-known/jwks.json`);
+    assert.deepEqual(pool(config).clientIds, []);
+    assert.deepEqual(pool(config).allowedRoles, []);
+    assert.equal(pool(config).authenticatedRole, null);
+    assert.equal(pool(config).endpoint, 'https://cognito-idp.eu-west-1.amazonaws.com');
+    assert.equal(pool(config).issuer, `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`);
+    assert.equal(pool(config).jwksUrl, `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}/.well-known/jwks.json`);
   });
 
   test('China regions use amazonaws.com.cn', () => {
     const { config } = resolveConfig({ flags: { userPoolId: 'cn-north-1_AbC123' } });
-    assert.equal(config.endpoint, 'https://cognito-idp.cn-north-1.amazonaws.com.cn');
-    assert.equal(config.issuer, 'https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_AbC123');
+    assert.equal(pool(config).endpoint, 'https://cognito-idp.cn-north-1.amazonaws.com.cn');
+    assert.equal(pool(config).issuer, 'https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_AbC123');
   });
 
   test('GovCloud-style multi-part regions are recognised', () => {
     const { config } = resolveConfig({ flags: { userPoolId: 'us-gov-west-1_AbC123' } });
-    assert.equal(config.region, 'us-gov-west-1');
-    assert.equal(config.endpoint, 'https://cognito-idp.us-gov-west-1.amazonaws.com');
+    assert.equal(pool(config).region, 'us-gov-west-1');
+    assert.equal(pool(config).endpoint, 'https://cognito-idp.us-gov-west-1.amazonaws.com');
   });
 
   test('issuer and jwksUrl derive from a custom endpoint, without a trailing slash', () => {
     const { config } = resolveConfig({ flags: { userPoolId: 'local_abc', endpoint: 'http://127.0.0.1:9229/' } });
-    assert.equal(config.endpoint, 'http://127.0.0.1:9229');
-    assert.equal(config.region, null);
-    assert.equal(config.issuer, 'http://127.0.0.1:9229/local_abc');
-    assert.equal(config.jwksUrl, 'http://127.0.0.1:9229/local_abc/.well-known/jwks.json');
+    assert.equal(pool(config).endpoint, 'http://127.0.0.1:9229');
+    assert.equal(pool(config).region, null);
+    assert.equal(pool(config).issuer, 'http://127.0.0.1:9229/local_abc');
+    assert.equal(pool(config).jwksUrl, 'http://127.0.0.1:9229/local_abc/.well-known/jwks.json');
   });
 
   test('a custom endpoint with a path keeps the path and loses trailing slashes', () => {
     const { config } = resolveConfig({ flags: { userPoolId: 'local_abc', endpoint: 'https://idp.example.com/cognito//' } });
-    assert.equal(config.endpoint, 'https://idp.example.com/cognito');
-    assert.equal(config.issuer, 'https://idp.example.com/cognito/local_abc');
+    assert.equal(pool(config).endpoint, 'https://idp.example.com/cognito');
+    assert.equal(pool(config).issuer, 'https://idp.example.com/cognito/local_abc');
   });
 
   test('a custom endpoint with an AWS pool id takes the region from the pool id', () => {
     const { config } = resolveConfig({ flags: { userPoolId: POOL, endpoint: 'http://localhost:4566' } });
-    assert.equal(config.region, 'eu-west-1');
-    assert.equal(config.endpoint, 'http://localhost:4566');
+    assert.equal(pool(config).region, 'eu-west-1');
+    assert.equal(pool(config).endpoint, 'http://localhost:4566');
   });
 
   test('the pool id and token use are trimmed, token use is case-insensitive', () => {
     const { config } = resolveConfig({ flags: { userPoolId: `  ${POOL} `, tokenUse: ' ID ' } });
-    assert.equal(config.userPoolId, POOL);
-    assert.equal(config.tokenUse, 'id');
+    assert.equal(pool(config).userPoolId, POOL);
+    assert.equal(pool(config).tokenUse, 'id');
   });
 
   test('comma lists are trimmed and empty entries dropped', () => {
     const { config } = resolveConfig({
       flags: { userPoolId: POOL, clientId: ' c1 , c2,,c3 ', allowedRoles: 'app_user , app_admin,', roleClaim: ' a , b ' },
     });
-    assert.deepEqual(config.clientIds, ['c1', 'c2', 'c3']);
-    assert.deepEqual(config.allowedRoles, ['app_user', 'app_admin']);
-    assert.deepEqual(config.roleClaim, ['a', 'b']);
+    assert.deepEqual(pool(config).clientIds, ['c1', 'c2', 'c3']);
+    assert.deepEqual(pool(config).allowedRoles, ['app_user', 'app_admin']);
+    assert.deepEqual(pool(config).roleClaim, ['a', 'b']);
   });
 
   test('arrays from the rc file are accepted', () => {
     const { config } = resolveConfig({
       rc: rc({ userPoolId: POOL, clientId: ['c1', ' c2 '], allowedRoles: ['app_user'], roleClaim: ['custom:role'] }),
     });
-    assert.deepEqual(config.clientIds, ['c1', 'c2']);
-    assert.deepEqual(config.allowedRoles, ['app_user']);
-    assert.deepEqual(config.roleClaim, ['custom:role']);
+    assert.deepEqual(pool(config).clientIds, ['c1', 'c2']);
+    assert.deepEqual(pool(config).allowedRoles, ['app_user']);
+    assert.deepEqual(pool(config).roleClaim, ['custom:role']);
   });
 
   test('kid, authenticated role and clock tolerance are read', () => {
@@ -176,7 +172,7 @@ describe('resolveConfig: defaults and derived values', () => {
       flags: { userPoolId: POOL, kid: ' k1 ', authenticatedRole: ' app_user ', clockTolerance: '0' },
     });
     assert.equal(config.kid, 'k1');
-    assert.equal(config.authenticatedRole, 'app_user');
+    assert.equal(pool(config).authenticatedRole, 'app_user');
     assert.equal(config.clockTolerance, 0);
     const env = resolveConfig({ flags: { userPoolId: POOL }, env: { COGNITO_CLOCK_TOLERANCE: '30' } });
     assert.equal(env.config.clockTolerance, 30);
@@ -185,12 +181,14 @@ describe('resolveConfig: defaults and derived values', () => {
   test('the result and its lists are frozen', () => {
     const { config } = resolveConfig({ flags: { userPoolId: POOL, clientId: 'c1', allowedRoles: 'r' } });
     assert.ok(Object.isFrozen(config));
-    assert.ok(Object.isFrozen(config.clientIds));
-    assert.ok(Object.isFrozen(config.roleClaim));
-    assert.ok(Object.isFrozen(config.allowedRoles));
-    assert.equal(Reflect.set(config, 'userPoolId', 'eu-west-1_Other'), false);
-    assert.throws(() => (config.clientIds as string[]).push('c2'), TypeError);
-    assert.equal(config.userPoolId, POOL);
+    assert.ok(Object.isFrozen(config.issuers));
+    assert.ok(Object.isFrozen(pool(config)));
+    assert.ok(Object.isFrozen(pool(config).clientIds));
+    assert.ok(Object.isFrozen(pool(config).roleClaim));
+    assert.ok(Object.isFrozen(pool(config).allowedRoles));
+    assert.equal(Reflect.set(pool(config), 'userPoolId', 'eu-west-1_Other'), false);
+    assert.throws(() => (pool(config).clientIds as string[]).push('c2'), TypeError);
+    assert.equal(pool(config).userPoolId, POOL);
   });
 });
 
@@ -210,15 +208,15 @@ describe('security choices', () => {
   test("a list, or '*' alone, makes each choice", () => {
     assert.deepEqual(missingOf({ clientId: 'c1', allowedRoles: 'app_user' }), []);
     assert.deepEqual(missingOf({ clientId: '*', allowedRoles: '*' }), []);
-    assert.equal(resolveConfig({ flags: { userPoolId: POOL, clientId: ' * ', allowedRoles: '*' } }).config.clientIds, '*');
-    assert.equal(resolveConfig({ flags: { userPoolId: POOL, clientId: 'c1', allowedRoles: ['*'] as unknown as string } }).config.allowedRoles, '*');
+    assert.equal(pool(resolveConfig({ flags: { userPoolId: POOL, clientId: ' * ', allowedRoles: '*' } }).config).clientIds, '*');
+    assert.equal(pool(resolveConfig({ flags: { userPoolId: POOL, clientId: 'c1', allowedRoles: ['*'] as unknown as string } }).config).allowedRoles, '*');
     assert.equal(missingOf({ clientId: 'c1' }).length, 1);
     assert.equal(missingOf({ allowedRoles: 'r' }).length, 1);
   });
 
   test('--role-claim none needs no allowed roles, and drops the role claim', () => {
     assert.deepEqual(missingOf({ clientId: 'c1', roleClaim: 'none' }), []);
-    assert.equal(resolveConfig({ flags: { userPoolId: POOL, roleClaim: 'NONE' } }).config.roleClaim, null);
+    assert.equal(pool(resolveConfig({ flags: { userPoolId: POOL, roleClaim: 'NONE' } }).config).roleClaim, null);
     const { warnings } = resolveConfig({ flags: { userPoolId: POOL, roleClaim: 'none', allowedRoles: 'r' } });
     assert.match(warnings.map((w) => w.text).join('\n'), /--allowed-roles is ignored/);
   });
@@ -268,8 +266,8 @@ describe('resolveConfig: warnings', () => {
       flags: { userPoolId: POOL, clientId: 'c1', allowedRoles: 'r' },
       env: { AWS_REGION: 'us-east-1' },
     });
-    assert.equal(config.region, 'eu-west-1');
-    assert.equal(config.endpoint, 'https://cognito-idp.eu-west-1.amazonaws.com');
+    assert.equal(pool(config).region, 'eu-west-1');
+    assert.equal(pool(config).endpoint, 'https://cognito-idp.eu-west-1.amazonaws.com');
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0]!.about, 'pool');
     assert.match(warnings[0]!.text, /AWS_REGION/);
@@ -285,15 +283,15 @@ describe('resolveConfig: warnings', () => {
     } catch (error) {
       assert.fail(`AWS_REGION=local should be at most a warning, got: ${(error as Error).message}`);
     }
-    assert.equal(result.config.region, 'eu-west-1');
-    assert.equal(result.config.endpoint, 'https://cognito-idp.eu-west-1.amazonaws.com');
+    assert.equal(pool(result.config).region, 'eu-west-1');
+    assert.equal(pool(result.config).endpoint, 'https://cognito-idp.eu-west-1.amazonaws.com');
   });
 
   test('a matching --region is accepted silently', () => {
     const { config, warnings } = resolveConfig({
       flags: { userPoolId: POOL, region: 'eu-west-1', clientId: 'c1', allowedRoles: 'r' },
     });
-    assert.equal(config.region, 'eu-west-1');
+    assert.equal(pool(config).region, 'eu-west-1');
     assert.deepEqual(warnings, []);
   });
 });
@@ -318,7 +316,7 @@ describe('resolveConfig: errors', () => {
     const error = configError(() => resolveConfig({ flags: { userPoolId: 'local_abc' } }), /local_abc/, /malformed/);
     assert.match(error.hint ?? '', /region/);
     const { config } = resolveConfig({ flags: { userPoolId: 'local_abc', endpoint: 'http://127.0.0.1:9229' } });
-    assert.equal(config.userPoolId, 'local_abc');
+    assert.equal(pool(config).userPoolId, 'local_abc');
   });
 
   test('even with a custom endpoint a pool id needs name_alnum', () => {
@@ -372,13 +370,13 @@ describe('resolveConfig: errors', () => {
       ['HTTP://LOCALHOST:1/', 'http://localhost:1'],
     ] as const) {
       const { config } = resolveConfig({ flags: { userPoolId: 'local_abc', endpoint } });
-      assert.equal(config.endpoint, expected, endpoint);
+      assert.equal(pool(config).endpoint, expected, endpoint);
     }
   });
 
   test('https to any host is accepted', () => {
     const { config } = resolveConfig({ flags: { userPoolId: 'local_abc', endpoint: 'https://example.com/' } });
-    assert.equal(config.endpoint, 'https://example.com');
+    assert.equal(pool(config).endpoint, 'https://example.com');
   });
 
   test('an endpoint with query, fragment or credentials is refused', () => {
@@ -435,8 +433,8 @@ describe('loadRcFile', () => {
     assert.deepEqual(file.options, { connection: 'postgres:///app', plugins: ['a'] });
     assert.deepEqual(file.cognito, { userPoolId: POOL, clientId: ['c1'] });
     const { config } = resolveConfig({ rc: file });
-    assert.equal(config.userPoolId, POOL);
-    assert.deepEqual(config.clientIds, ['c1']);
+    assert.equal(pool(config).userPoolId, POOL);
+    assert.deepEqual(pool(config).clientIds, ['c1']);
   });
 
   test('reads .postgraphilerc.json', () => {

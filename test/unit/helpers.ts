@@ -1,6 +1,8 @@
 /** Shared key and token helpers for the unit tests (no network, no files). */
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import assert from 'node:assert/strict';
 import jwt from 'jsonwebtoken';
+import { ConfigError } from '../../src/errors';
 import { validateJwks, ValidatedJwks } from '../../src/jwks/validate';
 
 export interface TestKey {
@@ -49,4 +51,38 @@ export function signToken(payload: Record<string, unknown>, key: TestKey, kid: s
 
 export function b64url(value: unknown): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+}
+
+export interface EcTestKey {
+  kid: string;
+  privateKey: KeyObject;
+  /** The public JWK as an OpenID issuer publishes it (kty EC, crv P-256, x, y, kid, alg, use). */
+  jwk: { kty: 'EC'; crv: 'P-256'; kid: string; x: string; y: string; alg: 'ES256'; use: 'sig' };
+}
+
+/** A P-256 key pair for ES256 tokens. */
+export function makeEcKey(kid: string): EcTestKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { x, y } = publicKey.export({ format: 'jwk' });
+  if (typeof x !== 'string' || typeof y !== 'string') throw new Error('node did not export x/y');
+  return { kid, privateKey, jwk: { kty: 'EC', crv: 'P-256', kid, x, y, alg: 'ES256', use: 'sig' } };
+}
+
+/** A token signed with `key` in `algorithm` (RS256 for an RSA key, ES256 for a P-256 one). */
+export function signWith(payload: Record<string, unknown>, key: { kid: string; privateKey: KeyObject }, algorithm: jwt.Algorithm, kid: string = key.kid): string {
+  return jwt.sign(payload, key.privateKey, { algorithm, keyid: kid });
+}
+
+/** Runs fn, asserts it throws a ConfigError with exit code 2 whose message (and hint) matches every pattern. */
+export function configError(fn: () => unknown, ...patterns: RegExp[]): ConfigError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
+  assert.equal(caught.exitCode, 2);
+  for (const pattern of patterns) assert.match(`${caught.message}\n${caught.hint ?? ''}`, pattern);
+  return caught;
 }

@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { resolveConfig } from '../../src/config/resolve';
+import type { CognitoIssuer } from '../../src/config/types';
+import type { RsaJwk } from '../../src/jwks/validate';
 import { fetchJwks } from '../../src/jwks/fetch';
 import { KeyCache } from '../../src/jwks/cache';
 import { DEMO_USERS, LocalIssuer } from '../../src/issuer';
-import { CognitoVerifier, TokenRejectedError } from '../../src/verify';
+import { TokenVerifier, TokenRejectedError } from '../../src/verify';
 
 const POOL = 'local_Issuer1';
 const CLIENT = 'issuerclient1';
@@ -35,7 +37,8 @@ describe('the local issuer', () => {
 
   function verifier(tokenUse: 'access' | 'id' | 'any') {
     const { config } = resolveConfig({ flags: { userPoolId: POOL, endpoint: issuer.endpoint, clientId: CLIENT, tokenUse } });
-    return new CognitoVerifier(config, new KeyCache(() => fetchJwks(config.jwksUrl)));
+    const pool = config.issuers[0] as CognitoIssuer;
+    return new TokenVerifier(pool, new KeyCache(() => fetchJwks(pool.jwksUrl)), config.clockTolerance);
   }
 
   test('serves two RS256 keys at {endpoint}/{poolId}/.well-known/jwks.json, which validate like a pool\'s', async () => {
@@ -47,7 +50,7 @@ describe('the local issuer', () => {
       issuer.keys.map((k) => k.kid),
     );
     assert.equal(jwks.keys.length, 2);
-    assert.notEqual(jwks.keys[0]!.jwk.n, jwks.keys[1]!.jwk.n, 'two distinct keys');
+    assert.notEqual((jwks.keys[0]!.jwk as RsaJwk).n, (jwks.keys[1]!.jwk as RsaJwk).n, 'two distinct keys');
   });
 
   test('answers 404 for a pool it does not serve, like Cognito', async () => {
@@ -94,7 +97,7 @@ describe('the local issuer', () => {
   });
 
   test('the verifier refuses its tokens for another client, token use, issuer or key, and once expired', async () => {
-    const refusal = async (v: CognitoVerifier, token: string) => {
+    const refusal = async (v: TokenVerifier, token: string) => {
       const error = await v.verify(token).then(
         () => null,
         (e: unknown) => e,

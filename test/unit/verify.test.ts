@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { resolveConfig } from '../../src/config/resolve';
-import { RawSettings } from '../../src/config/types';
+import { CognitoConfig, RawSettings } from '../../src/config/types';
 import { KeyCache } from '../../src/jwks/cache';
-import { CognitoVerifier, MAX_TOKEN_LENGTH, TokenRejectedError } from '../../src/verify';
+import { TokenVerifier, MAX_TOKEN_LENGTH, TokenRejectedError } from '../../src/verify';
 import { pemOf } from '../../src/jwks';
 import { b64url, jwksOf, nowSeconds, sharedKey, signToken, TestKey } from './helpers';
 
@@ -28,10 +28,15 @@ function verifierOf(flags: RawSettings = {}) {
     return jwksOf(k1, k2);
   });
   cache.prime(jwksOf(k1, k2));
-  return { verifier: new CognitoVerifier(config, cache), config, loads };
+  return { verifier: verifierFor(config, cache), config, loads };
 }
 
-const ISSUER = configOf().issuer;
+const ISSUER = configOf().issuers[0]!.issuer;
+
+/** The verifier of a configuration's one trusted issuer. */
+function verifierFor(config: CognitoConfig, cache: KeyCache): TokenVerifier {
+  return new TokenVerifier(config.issuers[0]!, cache, config.clockTolerance);
+}
 
 function accessClaims(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -68,7 +73,7 @@ const sign = (claims: Record<string, unknown>, key: TestKey = k1, kid?: string) 
 /** Every rejection seen, to check later that none leaks token content. */
 const seenErrors: { token: string; error: TokenRejectedError }[] = [];
 
-async function rejects(verifier: CognitoVerifier, token: string, statusCode: number, reason?: RegExp): Promise<TokenRejectedError> {
+async function rejects(verifier: TokenVerifier, token: string, statusCode: number, reason?: RegExp): Promise<TokenRejectedError> {
   let caught: unknown;
   try {
     await verifier.verify(token);
@@ -83,7 +88,7 @@ async function rejects(verifier: CognitoVerifier, token: string, statusCode: num
   return caught;
 }
 
-describe('CognitoVerifier: accepted tokens', () => {
+describe('TokenVerifier (a Cognito pool): accepted tokens', () => {
   test('a valid access token is accepted and its claims returned, frozen', async () => {
     const { verifier } = verifierOf();
     const claims = accessClaims();
@@ -120,7 +125,7 @@ describe('CognitoVerifier: accepted tokens', () => {
   });
 });
 
-describe('CognitoVerifier: token use and client', () => {
+describe('TokenVerifier (a Cognito pool): token use and client', () => {
   test('an id token is refused when only access tokens are accepted', async () => {
     const { verifier } = verifierOf();
     await rejects(verifier, sign(idClaims()), 403, /token_use is id/);
@@ -168,13 +173,13 @@ describe('CognitoVerifier: token use and client', () => {
     const config = resolveConfig({ flags: { userPoolId: 'local_pool1', endpoint: 'http://127.0.0.1:9', tokenUse: 'any' } }).config;
     const cache = new KeyCache(async () => jwksOf(k1, k2));
     cache.prime(jwksOf(k1, k2));
-    const verifier = new CognitoVerifier(config, cache);
+    const verifier = verifierFor(config, cache);
     await rejects(verifier, sign(accessClaims()), 403, /app client/);
     await rejects(verifier, sign(idClaims()), 403, /app client/);
   });
 });
 
-describe('CognitoVerifier: time', () => {
+describe('TokenVerifier (a Cognito pool): time', () => {
   test('an expired token is a 401', async () => {
     const { verifier } = verifierOf();
     await rejects(verifier, sign(accessClaims({ iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })), 401, /expired/);
@@ -220,7 +225,7 @@ describe('CognitoVerifier: time', () => {
   });
 });
 
-describe('CognitoVerifier: signature, algorithm, key and issuer', () => {
+describe('TokenVerifier (a Cognito pool): signature, algorithm, key and issuer', () => {
   test('a wrong issuer is a 403', async () => {
     const { verifier } = verifierOf();
     for (const iss of ['http://127.0.0.1:9/local_pool2', 'https://cognito-idp.eu-west-1.amazonaws.com/local_pool1', `${ISSUER}/`, undefined]) {
@@ -298,12 +303,12 @@ describe('CognitoVerifier: signature, algorithm, key and issuer', () => {
       },
       { onFetchError: () => {} },
     );
-    const verifier = new CognitoVerifier(config, cache);
+    const verifier = verifierFor(config, cache);
     await rejects(verifier, sign(accessClaims()), 503);
   });
 });
 
-describe('CognitoVerifier: junk', () => {
+describe('TokenVerifier (a Cognito pool): junk', () => {
   test('junk strings are a 403', async () => {
     const { verifier } = verifierOf();
     for (const junk of ['', 'abc', 'a.b.c', '....', 'a.b', `${b64url({ alg: 'RS256', kid: 'k1' })}.bm90IGpzb24.x`, ' ', 'Bearer x.y.z']) {
@@ -326,7 +331,7 @@ describe('CognitoVerifier: junk', () => {
   });
 });
 
-describe('CognitoVerifier: error messages', () => {
+describe('TokenVerifier (a Cognito pool): error messages', () => {
   test('no rejection message or reason contains the token or a claim value', async () => {
     const { verifier } = verifierOf({ clientId: 'client1' });
     // Make sure the interesting cases are in the list even if run alone.
@@ -351,8 +356,8 @@ describe('CognitoVerifier: error messages', () => {
   });
 });
 
-describe('CognitoVerifier: refusal codes and claim types', () => {
-  const code = async (verifier: CognitoVerifier, token: string) => (await rejects(verifier, token, 403)).code;
+describe('TokenVerifier (a Cognito pool): refusal codes and claim types', () => {
+  const code = async (verifier: TokenVerifier, token: string) => (await rejects(verifier, token, 403)).code;
 
   test('each refusal carries a code callers can tell apart', async () => {
     const { verifier } = verifierOf({ tokenUse: 'access', clientId: 'client1' });

@@ -13,9 +13,14 @@ export function doctorCommand(): Command {
     `
 Checks, each reported as PASS, WARN, FAIL or SKIP (when it needs one that failed):
   configuration       flags, environment and .postgraphilerc.js, as run reads them
+  OpenID configuration  for --issuer: the discovery document, its issuer and jwks_uri
   JWKS                fetched and validated as run does; its kids; --kid is one of them
   JWKS cache headers  Cache-Control, Expires and Age of the answer
   JWKS copy on disk   saved by the fetch; what run falls back on (with --offline: the only check)
+  issuer form of ...  for a pool on AWS: whether its tokens use the ORIGINAL or the
+                      UPDATED issuer (the UPDATED host serves keys only once switched)
+With several pools or issuers, or a pool on AWS (two issuer forms), each JWKS
+check names whose it is.
   database            connects within 5 s; the PostgreSQL version
   role ...            the default, authenticated and allowed roles exist and the
                       connecting role may SET ROLE to each

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { UsageError } from '../../errors';
 import { fsReason, writeTempFile } from '../../files';
 import { pemOf, selectKeys } from '../../jwks';
-import { prepare } from '../../launch';
+import { allKeys, prepare } from '../../launch';
 import { kidOfToken } from '../../verify';
 import { addConfigOptions, settingsFromOptions } from '../options';
 
@@ -29,9 +29,10 @@ Examples:
   );
   command.action(async (opts: Record<string, unknown>) => {
     const tokenKid = typeof opts.forToken === 'string' ? tokenKidOrExit(opts.forToken === '-' ? readStdin() : opts.forToken) : null;
-    const { jwks, config } = await prepare(settingsFromOptions(opts));
+    const prepared = await prepare(settingsFromOptions(opts));
+    const { config } = prepared;
     const otherSelector = tokenKid !== null || opts.all === true;
-    const keys = selectKeys(jwks.keys, {
+    const keys = selectKeys(allKeys(prepared), {
       // --kid, or else the rc file's cognito.kid when no other selector is given.
       kid: typeof opts.kid === 'string' || !otherSelector ? config.kid : null,
       tokenKid,

@@ -21,7 +21,14 @@ Examples:
   $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app
   $ export COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 COGNITO_CLIENT_ID=1example23456789 COGNITO_ALLOWED_ROLES=app_user
   $ npx postgraphile-cognito run -- -c "$DATABASE_URL" --default-role app_anonymous
-  $ npx postgraphile-cognito run --client-id '*' --allowed-roles app_user,app_admin --authenticated-role app_user -- -c postgres:///app`,
+  $ npx postgraphile-cognito run --client-id '*' --allowed-roles app_user,app_admin --authenticated-role app_user -- -c postgres:///app
+  $ npx postgraphile-cognito run --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789,2machine --scope api/read \\
+      --allowed-roles app_user,app_worker --client-roles 2machine=app_worker -- -c postgres:///app
+
+Start-up fetches every trusted issuer's keys (an OpenID issuer's after its
+discovery document; a pool's UPDATED form is only probed) and prints one line
+per pool or issuer, saying which issuer form a pool's tokens use. It exits 3
+when a pool or issuer has no keys and no copy on disk.`,
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
