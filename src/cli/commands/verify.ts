@@ -1,17 +1,16 @@
 import { Command } from 'commander';
-import * as fs from 'node:fs';
-import { ExitCode, UsageError } from '../../errors';
-import { KeyCache } from '../../jwks';
-import { checkToken, CognitoVerifier, TokenRejectedError } from '../../plugin';
-import { describeTokenReport, TokenReport, unverifiedFacts } from '../token-report';
-import { addConfigOptions, settingsFromOptions } from '../options';
-import { prepare } from '../prepare';
+import { UsageError } from '../../errors';
+import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
+import { checkTokenAsServer, readToken, reportTokenRequest } from '../token-check';
 
 export function verifyCommand(): Command {
   const command = new Command('verify')
     .description('check one token exactly as the server would, and say why it would be refused')
     .argument('<token>', 'the access or ID token ("Bearer " prefix allowed); - reads it from standard input')
-    .option('--json', 'print { valid, reason?, detail?, kid?, tokenUse?, sub?, exp?, role?, claims?, settings? }');
+    .argument('[postgraphileArgs...]', 'with --database: PostGraphile arguments, after --; -c, -r/--default-role and -s/--schema are read')
+    .option('--database', 'also run what a request with this token does in the database, as doctor --token does')
+    .option('--sql <statement>', 'with --database: run this statement as the request would, and print its rows')
+    .option('--json', 'print { valid, reason?, detail?, kid?, tokenUse?, sub?, exp?, role?, claims?, settings?, request? }');
   addConfigOptions(command, 'all');
   command.addHelpText(
     'after',
@@ -22,39 +21,27 @@ from the role claim. Reasons: expired, not_yet_valid, token_use, client,
 issuer, invalid_signature, unknown_kid, algorithm, no_kid, claim_types,
 malformed, too_large, role.
 
-Exit codes: 0 valid, 4 refused, 2 usage or configuration, 3 JWKS unavailable.
+With --database it goes on as doctor --token does: the role, the claim
+settings and the row-level-security policies, in the database PostGraphile
+would use, in a transaction that is rolled back.
+
+Exit codes: 0 valid (with --database: and the request runs), 4 refused,
+1 with --database: the request would fail, 2 usage or configuration,
+3 JWKS unavailable.
 
 Examples:
   $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
-  $ pbpaste | postgraphile-cognito verify --json - | jq .reason`,
+  $ pbpaste | postgraphile-cognito verify --json - | jq .reason
+  $ postgraphile-cognito verify --database --sql 'select * from note' "$TOKEN" -- -c postgres:///app --default-role app_anonymous`,
   );
-  command.action(async (tokenArgument: string, opts: Record<string, unknown>) => {
-    const token = readToken(tokenArgument);
-    const prepared = await prepare(settingsFromOptions(opts));
-    const { config } = prepared;
-    const cache = new KeyCache(async () => prepared.jwks);
-    cache.prime(prepared.jwks, prepared.fetchedAt);
-    const verifier = new CognitoVerifier(config, cache);
-    let report: TokenReport;
-    try {
-      const verdict = await checkToken(config, verifier, token);
-      const settings = { ...(verdict.role ? { role: verdict.role } : {}), ...verdict.settings };
-      report = { valid: true, ...unverifiedFacts(token), role: verdict.role, claims: verdict.claims, settings };
-    } catch (error) {
-      if (!(error instanceof TokenRejectedError)) throw error;
-      report = { valid: false, reason: error.code, detail: error.reason, ...unverifiedFacts(token) };
+  command.action(async (tokenArgument: string, operands: string[], opts: Record<string, unknown>, self: Command) => {
+    const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
+    const sql = typeof opts.sql === 'string' ? opts.sql : null;
+    if (opts.database !== true && (sql !== null || postgraphileArgs.length > 0)) {
+      throw new UsageError(sql !== null ? '--sql needs --database' : "PostGraphile's arguments are only read with --database", 'add --database, or use doctor --token');
     }
-    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : describeTokenReport(report, config));
-    process.exitCode = report.valid ? ExitCode.ok : ExitCode.invalidToken;
+    const check = await checkTokenAsServer(settingsFromOptions(opts), readToken(tokenArgument));
+    await reportTokenRequest(check, opts.database === true ? { postgraphileArgs, sql } : null, opts.json === true);
   });
   return command;
-}
-
-function readToken(argument: string): string {
-  const raw = argument === '-' ? fs.readFileSync(0, 'utf8') : argument;
-  const token = raw.trim().replace(/^Bearer\s+/i, '');
-  if (token === '') {
-    throw new UsageError('no token given', argument === '-' ? 'standard input was empty' : 'pass the token as the argument, or - to read it from standard input');
-  }
-  return token;
 }

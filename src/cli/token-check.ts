@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import { RawSettings } from '../config';
+import { ExitCode, UsageError } from '../errors';
+import { KeyCache } from '../jwks';
+import { checkToken, CognitoVerifier, decideRole, TokenRejectedError, Verdict } from '../plugin';
+import { describeTokenReport, TokenReport, unverifiedFacts } from './token-report';
+import { prepare, Prepared } from './prepare';
+
+export interface TokenCheck {
+  prepared: Prepared;
+  report: TokenReport;
+  /** null when the token is refused. */
+  verdict: Verdict | null;
+}
+
+/** One token checked with the same code and configuration as `run` (checkToken, the plugin's own). */
+export async function checkTokenAsServer(flags: RawSettings, token: string): Promise<TokenCheck> {
+  const prepared = await prepare(flags);
+  const { config } = prepared;
+  const cache = new KeyCache(async () => prepared.jwks);
+  cache.prime(prepared.jwks, prepared.fetchedAt);
+  const verifier = new CognitoVerifier(config, cache);
+  try {
+    const verdict = await checkToken(config, verifier, token);
+    const settings = { ...(verdict.role ? { role: verdict.role } : {}), ...verdict.settings };
+    return { prepared, verdict, report: { valid: true, ...unverifiedFacts(token), role: verdict.role, claims: verdict.claims, settings } };
+  } catch (error) {
+    if (!(error instanceof TokenRejectedError)) throw error;
+    return { prepared, verdict: null, report: { valid: false, reason: error.code, detail: error.reason, ...unverifiedFacts(token) } };
+  }
+}
+
+/** Where the verdict's role came from: the role claim, or --authenticated-role. */
+export function roleSource({ prepared: { config }, verdict }: TokenCheck): string {
+  if (!verdict) return '';
+  const claimed = decideRole(verdict.claims, config.roleClaim, config.allowedRoles).kind === 'role';
+  return claimed ? `from the token's ${config.roleClaim.join(',')}` : '--authenticated-role';
+}
+
+/** A token argument: "Bearer " allowed; - reads standard input. */
+export function readToken(argument: string): string {
+  const raw = argument === '-' ? fs.readFileSync(0, 'utf8') : argument;
+  const token = raw.trim().replace(/^Bearer\s+/i, '');
+  if (token === '') {
+    throw new UsageError('no token given', argument === '-' ? 'standard input was empty' : 'pass the token as the argument, or - to read it from standard input');
+  }
+  return token;
+}
+
+/**
+ * The token's report, then (when it is valid and the database is asked
+ * about) what a request with it does in the database PostGraphile would use;
+ * printed, with the exit code: 0 the request runs, 4 token refused, 1 the
+ * request would fail.
+ */
+export async function reportTokenRequest(check: TokenCheck, database: { postgraphileArgs: readonly string[]; sql: string | null } | null, json: boolean): Promise<void> {
+  const { report, verdict, prepared } = check;
+  let request: import('../doctor/request').RequestReport | null = null;
+  if (verdict && database) {
+    // Loaded when used: PostgreSQL's client.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const doctor = require('../doctor') as typeof import('../doctor');
+    const target = doctor.postgraphileTarget(database.postgraphileArgs, prepared.rc, process.env);
+    request = await doctor.simulateRequest({
+      connection: target.connection,
+      env: process.env,
+      settings: verdict.settings,
+      tokenRole: verdict.role,
+      tokenRoleSource: roleSource(check),
+      defaultRole: target.defaultRole,
+      schemas: target.schemas,
+      sql: database.sql,
+    });
+    process.stdout.write(json ? `${JSON.stringify({ ...report, request }, null, 2)}\n` : `${describeTokenReport(report, prepared.config)}${doctor.formatRequestText(request)}`);
+  } else {
+    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : describeTokenReport(report, prepared.config));
+  }
+  process.exitCode = !report.valid ? ExitCode.invalidToken : request && !request.ok ? ExitCode.checkFailed : ExitCode.ok;
+}
