@@ -25,9 +25,9 @@ With --database it goes on as doctor --token does: the role, the claim
 settings and the row-level-security policies, in the database PostGraphile
 would use, in a transaction that is rolled back.
 
-Exit codes: 0 valid (with --database: and the request runs), 4 refused,
-1 with --database: the request would fail, 2 usage or configuration,
-3 JWKS unavailable.
+Exit codes: 0 valid, 4 refused, 2 usage or configuration, 3 JWKS
+unavailable; with --database, 0 also means the request runs, and 1 that it
+would fail.
 
 Examples:
   $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
