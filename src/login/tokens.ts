@@ -1,3 +1,4 @@
+import { escapeForTerminal } from '../terminal';
 import type { TokenSet } from './sign-in';
 
 /** What `login --json` prints. Expiry comes from each token's exp: cognito-local sends no ExpiresIn. */
@@ -15,16 +16,34 @@ export interface TokenOutput {
   expiresIn: number | null;
 }
 
-/** A JWT's exp in seconds, read without verifying (these tokens came straight from Cognito); null if none. */
-export function expiryOf(token: string): number | null {
+/** A claim of a JWT, read without verifying (these tokens came straight from Cognito); undefined if none. */
+function claimOf(token: string, name: string): unknown {
   const payload = token.split('.')[1];
-  if (payload === undefined) return null;
+  if (payload === undefined) return undefined;
   try {
-    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
+    return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>)[name];
   } catch {
-    return null;
+    return undefined;
   }
+}
+
+/** A JWT's exp in seconds; null if none. */
+export function expiryOf(token: string): number | null {
+  const exp = claimOf(token, 'exp');
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
+}
+
+/**
+ * A warning when the tokens name another issuer than the one run checks:
+ * an emulator signs for the host it was started on (127.0.0.1 and localhost
+ * differ), so --endpoint must be exactly that.
+ */
+export function issuerMismatch(tokens: Pick<TokenSet, 'accessToken'>, expectedIssuer: string): string | null {
+  const iss = claimOf(tokens.accessToken, 'iss');
+  if (typeof iss !== 'string' || iss === expectedIssuer) return null;
+  const shown = escapeForTerminal(iss);
+  const endpoint = shown.replace(/\/[^/]*$/, '');
+  return `the tokens name the issuer ${shown}, but run, verify and doctor expect ${expectedIssuer} and will refuse them; set --endpoint ${endpoint} (the issuer without the pool id)`;
 }
 
 export function tokenOutput(tokens: TokenSet, now: number = Date.now()): TokenOutput {

@@ -125,6 +125,15 @@ describe('login against cognito-local', () => {
     assertCleanError(await runCli([...base()], { env: cleanEnv(pw) }), 2, /--username/);
   });
 
+  test('tokens for another issuer than run expects (localhost for 127.0.0.1) come with a warning naming the --endpoint to use', async () => {
+    const localhost = pool.endpoint.replace('127.0.0.1', 'localhost');
+    const r = await runCli(['login', '--user-pool-id', pool.poolId, '--endpoint', localhost, '--client-id', pool.clientId, '--username', email, '--flow', 'password'], { env: cleanEnv(pw) });
+    tokenOf(r);
+    assert.match(r.stderr, new RegExp(`warning: the tokens name the issuer ${pool.endpoint}/${pool.poolId}, but run, verify and doctor expect ${localhost}/${pool.poolId} and will refuse them; set --endpoint ${pool.endpoint} `), show(r));
+    const right = await runCli([...base(), '--username', email, '--flow', 'password'], { env: cleanEnv(pw) });
+    assert.doesNotMatch(right.stderr, /warning/, show(right));
+  });
+
   test('a dead endpoint fails at once with exit 3, never hangs', async () => {
     const port = await freePort();
     const r = await runCli(['login', '--user-pool-id', pool.poolId, '--endpoint', `http://127.0.0.1:${port}`, '--client-id', pool.clientId, '--username', email], { env: cleanEnv(pw) });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChallengeError, CognitoUnavailableError, ConfigError, ExitCode, SignInRefusedError, UsageError } from '../../src/errors';
-import { CognitoApiError, describeRefusal, expiryOf, isFlowNotOffered, secretHash, tokenOutput, unansweredChallenge } from '../../src/login';
+import { CognitoApiError, describeRefusal, expiryOf, isFlowNotOffered, issuerMismatch, secretHash, tokenOutput, unansweredChallenge } from '../../src/login';
 import { escapeForTerminal } from '../../src/terminal';
 
 const context = { flow: 'password' as const, clientId: 'client1', userPoolId: 'eu-west-1_AbC123', username: 'alice@example.com' };
@@ -106,6 +106,15 @@ describe('login: SECRET_HASH and token expiry', () => {
       refreshToken: 'r',
       expiresIn: 1_000,
     });
+  });
+});
+
+describe('login: the issuer of the tokens against the one run checks', () => {
+  test('the same issuer says nothing; another names the --endpoint that matches it', () => {
+    assert.equal(issuerMismatch({ accessToken: jwtWith({ iss: 'http://127.0.0.1:9229/local_AbC' }) }, 'http://127.0.0.1:9229/local_AbC'), null);
+    const text = issuerMismatch({ accessToken: jwtWith({ iss: 'http://127.0.0.1:9229/local_AbC' }) }, 'http://localhost:9229/local_AbC');
+    assert.match(text!, /expect http:\/\/localhost:9229\/local_AbC/);
+    assert.match(text!, /set --endpoint http:\/\/127\.0\.0\.1:9229 /);
   });
 });
 

@@ -51,7 +51,7 @@ Examples:
   );
   command.action(async (opts: Record<string, unknown>) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { FLOW_CHOICES, readPassword, refresh, signIn, tokenOutput } = require('../../login') as typeof import('../../login');
+    const { FLOW_CHOICES, issuerMismatch, readPassword, refresh, signIn, tokenOutput } = require('../../login') as typeof import('../../login');
     const flow = String(opts.flow);
     if (!(FLOW_CHOICES as readonly string[]).includes(flow)) throw new UsageError(`--flow ${flow} is not a flow`, 'use auto (the default), srp or password');
     if (opts.id === true && opts.json === true) throw new UsageError('--id and --json cannot be combined', '--json prints the ID token too');
@@ -80,6 +80,8 @@ Examples:
       const password = await readPassword({ fromStdin: opts.passwordStdin === true, env: process.env, username });
       tokens = await signIn({ ...client, username, password, flow: flow as 'auto', onFallback: (text) => log.info(text) });
     }
+    const mismatch = issuerMismatch(tokens, config.issuer);
+    if (mismatch) log.warn(mismatch);
     const output = tokenOutput(tokens);
     const until = output.accessTokenExpiresAt ? `; the access token expires at ${output.accessTokenExpiresAt}` : '';
     log.info(`${tokens.flow === 'refresh' ? 'refreshed the tokens' : `signed in ${escapeForTerminal(username ?? '')} with ${tokens.flow === 'srp' ? 'USER_SRP_AUTH' : 'USER_PASSWORD_AUTH'}`}${until}`);
