@@ -179,7 +179,9 @@ async function main(): Promise<number> {
     startupCpuMs: [],
   };
   const bArgv = (cacheArgs: string[]) => [
-    BIN, 'run', '--user-pool-id', POOL_ID, '--endpoint', fixture.endpoint, '--authenticated-role', 'app_user', ...cacheArgs,
+    // The checks a production setup makes: the app client (which A does not check) and the allowed roles.
+    BIN, 'run', '--user-pool-id', POOL_ID, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--allowed-roles', 'app_user',
+    '--authenticated-role', 'app_user', ...cacheArgs,
     '--', '-c', db.url, '--default-role', 'app_anonymous', '--disable-query-log',
   ];
   // Cold: nothing cached on disk; warm: a cache an earlier launch wrote; offline: that cache, no fetch at all.

@@ -7,7 +7,7 @@
 import jwt from 'jsonwebtoken';
 import { resolveConfig } from '../src/config';
 import { validateJwks } from '../src/jwks';
-import { makeCognitoPlugin } from '../src/plugin';
+import { makeCognitoPlugin } from '../src/adapters/v4';
 
 export interface MicroResult {
   oursUs: number;
@@ -37,7 +37,7 @@ export async function microbench(options: {
   batches: number;
   perBatch: number;
 }): Promise<MicroResult> {
-  const { config } = resolveConfig({ flags: { userPoolId: options.userPoolId, endpoint: options.endpoint } });
+  const { config } = resolveConfig({ flags: { userPoolId: options.userPoolId, endpoint: options.endpoint, clientId: 'client1', allowedRoles: 'app_user' } });
   const jwks = validateJwks(options.jwks, config.jwksUrl);
   const plugin = makeCognitoPlugin({ config, jwks, fetchedAt: Date.now() });
   const withContext = plugin.withPostGraphileContext(async (_options, callback) => callback({}));

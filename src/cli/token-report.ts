@@ -1,8 +1,7 @@
-import jwt from 'jsonwebtoken';
 import { CognitoConfig } from '../config';
 import { describeAge } from '../jwks';
-import { printable } from '../plugin/verify';
-import type { Claims, RejectionCode } from '../plugin';
+import { printable } from '../printable';
+import { Claims, decodeJwtHeader, decodeJwtPayload, RejectionCode } from '../verify';
 
 /** What `verify` prints, as text or (this object) as JSON. */
 export interface TokenReport {
@@ -22,15 +21,10 @@ export interface TokenReport {
 
 /** kid, token_use, sub and exp as the token states them; verified only when the report says valid. */
 export function unverifiedFacts(token: string): Pick<TokenReport, 'kid' | 'tokenUse' | 'sub' | 'exp'> {
-  let decoded: jwt.Jwt | null = null;
-  try {
-    decoded = jwt.decode(token, { complete: true });
-  } catch {
-    /* not a JWT */
-  }
-  const payload = decoded && typeof decoded.payload === 'object' ? decoded.payload : {};
+  const kid = decodeJwtHeader(token)?.kid;
+  const payload = decodeJwtPayload(token) ?? {};
   const facts: Pick<TokenReport, 'kid' | 'tokenUse' | 'sub' | 'exp'> = {};
-  if (typeof decoded?.header.kid === 'string') facts.kid = decoded.header.kid;
+  if (typeof kid === 'string') facts.kid = kid;
   if (typeof payload.token_use === 'string') facts.tokenUse = payload.token_use;
   if (typeof payload.sub === 'string') facts.sub = payload.sub;
   if (typeof payload.exp === 'number' && Number.isFinite(payload.exp)) facts.exp = payload.exp;
@@ -41,11 +35,10 @@ export function unverifiedFacts(token: string): Pick<TokenReport, 'kid' | 'token
 export function describeTokenReport(report: TokenReport, config: Pick<CognitoConfig, 'userPoolId'>, now: number = Date.now()): string {
   const lines = [report.valid ? `VALID for user pool ${config.userPoolId}` : `INVALID: ${report.reason} (${report.detail})`];
   const row = (name: string, value: string) => lines.push(`  ${name.padEnd(10)} ${value}`);
-  // kid, token_use and sub come from the token, trusted or not: never raw on a terminal.
-  const shown = (value: string | undefined) => (value === undefined ? '(none)' : printable(value));
-  row('kid', shown(report.kid));
-  row('token_use', shown(report.tokenUse));
-  row('subject', shown(report.sub));
+  // kid, token_use, sub and the role come from the token, trusted or not: never raw on a terminal.
+  row('kid', printable(report.kid));
+  row('token_use', printable(report.tokenUse));
+  row('subject', printable(report.sub));
   const expiry = report.exp === undefined ? null : new Date(report.exp * 1000);
   if (expiry === null) {
     row('expires', '(no exp claim)');
@@ -57,7 +50,7 @@ export function describeTokenReport(report: TokenReport, config: Pick<CognitoCon
     row('expires', `${expiry.toISOString()} (${ms >= 0 ? `in ${describeAge(ms)}` : `${describeAge(-ms)} ago`})`);
   }
   if (report.valid) {
-    row('role', report.role ?? "(not set: PostGraphile's --default-role applies)");
+    row('role', report.role ? printable(report.role) : "(not set: PostGraphile's --default-role applies)");
     row('settings', Object.keys(report.settings ?? {}).join(', '));
   } else {
     lines.push('  (read from the token without trusting it, since it was refused)');

@@ -8,6 +8,10 @@ import { defaultEndpoint, isLoopbackHost, poolUrls, redact } from './urls';
 export const DEFAULT_ROLE_CLAIM = 'cognito:groups';
 export const DEFAULT_CLOCK_TOLERANCE = 5;
 export const DEFAULT_TOKEN_USE: TokenUse = 'access';
+/** `--client-id '*'`, `--allowed-roles '*'`: the explicit choice to accept any. */
+export const ANY = '*';
+/** `--role-claim none`: no claim chooses the role. */
+export const NO_ROLE_CLAIM = 'none';
 const MAX_CLOCK_TOLERANCE = 300;
 
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
@@ -108,57 +112,54 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (ke
   }
   const tokenUse = tokenUseRaw as TokenUse;
 
-  const clientIds = asList(s.clientId, 'clientId');
-  for (const id of clientIds) {
-    if (!/^[A-Za-z0-9_+-]+$/.test(id)) {
-      throw new ConfigError(`app client id "${id}"${where('clientId')} is malformed`, 'copy the app client id from the Cognito console; separate several with commas');
+  const clientIds = asChoice(s.clientId, 'clientId');
+  if (clientIds !== '*') {
+    for (const id of clientIds) {
+      if (!/^[A-Za-z0-9_+-]+$/.test(id)) {
+        throw new ConfigError(`app client id "${id}"${where('clientId')} is malformed`, 'copy the app client id from the Cognito console; separate several with commas');
+      }
     }
   }
 
   const roleClaimText = s.roleClaim ? asList(s.roleClaim, 'roleClaim') : [DEFAULT_ROLE_CLAIM];
   if (roleClaimText.length === 0) {
-    throw new ConfigError(`the role claim${where('roleClaim')} is empty`, `use a claim name such as ${DEFAULT_ROLE_CLAIM}`);
+    throw new ConfigError(`the role claim${where('roleClaim')} is empty`, `use a claim name such as ${DEFAULT_ROLE_CLAIM}, or ${NO_ROLE_CLAIM} for no role claim`);
   }
+  // `none`: no claim chooses the role; every valid token runs as the authenticated (or default) role.
+  const roleClaim = roleClaimText.length === 1 && roleClaimText[0]!.toLowerCase() === NO_ROLE_CLAIM ? null : roleClaimText;
 
   const clockTolerance = s.clockTolerance ? asNumber(s.clockTolerance, where('clockTolerance')) : DEFAULT_CLOCK_TOLERANCE;
 
-  const allowedRoles = asList(s.allowedRoles, 'allowedRoles');
+  const allowedRoles = asChoice(s.allowedRoles, 'allowedRoles');
   const authenticatedRole = s.authenticatedRole ? asString(s.authenticatedRole, 'authenticatedRole').trim() || null : null;
-  for (const [key, role] of [...allowedRoles.map((r) => ['allowedRoles', r] as const), ['authenticatedRole', authenticatedRole] as const]) {
+  const anonymousRole = s.anonymousRole ? asString(s.anonymousRole, 'anonymousRole').trim() || null : null;
+  const namedRoles = allowedRoles === '*' ? [] : allowedRoles;
+  const roles = [...namedRoles.map((r) => ['allowedRoles', r] as const), ['authenticatedRole', authenticatedRole] as const, ['anonymousRole', anonymousRole] as const];
+  for (const [key, role] of roles) {
     // SET ROLE NONE would run requests as the connecting user itself.
     if (role !== null && role.toLowerCase() === 'none') {
       throw new ConfigError(`"${role}"${where(key)} is not a role: PostgreSQL takes it as SET ROLE NONE`, 'name a real role, such as app_user');
     }
   }
+  if (roleClaim === null && s.allowedRoles) {
+    warnings.push({ about: 'verification', text: `${s.allowedRoles.origin.label} is ignored: the role claim is ${NO_ROLE_CLAIM}${where('roleClaim')}, so no token chooses a role` });
+  }
   const kid = s.kid ? asString(s.kid, 'kid').trim() || null : null;
   const cacheDir = s.cacheDir ? path.resolve(asString(s.cacheDir, 'cacheDir').trim()) : defaultCacheDir(env);
   const offline = s.offline ? asBoolean(s.offline) : false;
 
-  if (clientIds.length === 0) {
-    warnings.push({
-      about: 'verification',
-      text: `no app client id configured: tokens from every app client of pool ${userPoolId} are accepted; pass ${flag('clientId')} to restrict them`,
-    });
-  }
-
-  if (allowedRoles.length === 0) {
-    warnings.push({
-      about: 'verification',
-      text: `no allowed roles configured: the first entry of the role claim ${roleClaimText.join(',')} becomes the PostgreSQL role, whatever it names; pass ${flag('allowedRoles')} to restrict it`,
-    });
-  }
-
   const config: CognitoConfig = {
     region,
     userPoolId,
-    clientIds: Object.freeze(clientIds),
+    clientIds: clientIds === '*' ? '*' : Object.freeze(clientIds),
     tokenUse,
     endpoint,
-    roleClaim: Object.freeze(roleClaimText),
+    roleClaim: roleClaim && Object.freeze(roleClaim),
     kid,
     clockTolerance,
-    allowedRoles: Object.freeze(allowedRoles),
+    allowedRoles: allowedRoles === '*' ? '*' : Object.freeze(allowedRoles),
     authenticatedRole,
+    anonymousRole,
     ...poolUrls(endpoint, userPoolId),
     cacheDir,
     offline,
@@ -225,6 +226,57 @@ function asList(setting: Sourced<unknown> | undefined, key: SettingKey): string[
       })
     : asString(setting, key).split(',');
   return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/** A list, or `'*'` alone: the explicit choice to accept any. */
+function asChoice(setting: Sourced<unknown> | undefined, key: 'clientId' | 'allowedRoles'): string[] | '*' {
+  const list = asList(setting, key);
+  if (!list.includes(ANY)) return list;
+  if (list.length > 1) {
+    throw new ConfigError(`${setting!.origin.label} mixes '${ANY}' with names`, `'${ANY}' accepts any and stands alone; list the names without it, or give only '${ANY}'`);
+  }
+  return ANY;
+}
+
+/** A security choice not made: what it is, and how to make it. */
+export interface MissingChoice {
+  what: string;
+  hint: string;
+}
+
+/**
+ * The security choices a server must be given before it verifies anything,
+ * as aws-jwt-verify requires its clientId: which app clients, and (when a
+ * claim chooses the role) which roles. An empty result means all are made.
+ */
+export function securityChoicesMissing(
+  config: Pick<CognitoConfig, 'clientIds' | 'roleClaim' | 'allowedRoles'>,
+  flag: (key: SettingKey) => string = (key) => FLAG_NAMES[key],
+): MissingChoice[] {
+  const missing: MissingChoice[] = [];
+  if (config.clientIds !== ANY && config.clientIds.length === 0) {
+    missing.push({
+      what: 'the app client',
+      hint: `pass ${flag('clientId')} with your app client id(s), or ${flag('clientId')} '${ANY}' to accept every app client of the pool`,
+    });
+  }
+  if (config.roleClaim !== null && config.allowedRoles !== ANY && config.allowedRoles.length === 0) {
+    missing.push({
+      what: `the roles the role claim ${config.roleClaim.join(',')} may name`,
+      hint: `pass ${flag('allowedRoles')} app_user,app_admin, or ${flag('allowedRoles')} '${ANY}' to allow any role, or ${flag('roleClaim')} ${NO_ROLE_CLAIM} for no role claim`,
+    });
+  }
+  return missing;
+}
+
+/** Throws a ConfigError (exit 2) naming every security choice not made, and how to make it. */
+export function requireSecurityChoices(config: Pick<CognitoConfig, 'clientIds' | 'roleClaim' | 'allowedRoles'>, flag?: (key: SettingKey) => string): void {
+  const missing = securityChoicesMissing(config, flag);
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    `no choice made for ${missing.map((m) => m.what).join(', nor for ')}: tokens are not verified without ${missing.length === 1 ? 'it' : 'them'}`,
+    missing.map((m) => m.hint).join('; and '),
+  );
 }
 
 function asNumber(setting: Sourced<unknown>, where: string): number {

@@ -26,6 +26,7 @@ export const FLAG_NAMES: Record<SettingKey, string> = {
   clockTolerance: '--clock-tolerance',
   allowedRoles: '--allowed-roles',
   authenticatedRole: '--authenticated-role',
+  anonymousRole: '--anonymous-role',
   cacheDir: '--cache-dir',
   offline: '--offline',
 };
@@ -59,6 +60,7 @@ export const ENV_NAMES: Record<SettingKey, readonly string[]> = {
   clockTolerance: ['COGNITO_CLOCK_TOLERANCE'],
   allowedRoles: ['COGNITO_ALLOWED_ROLES'],
   authenticatedRole: ['COGNITO_AUTHENTICATED_ROLE'],
+  anonymousRole: ['COGNITO_ANONYMOUS_ROLE'],
   cacheDir: ['POSTGRAPHILE_COGNITO_CACHE_DIR'],
   offline: ['POSTGRAPHILE_COGNITO_OFFLINE'],
 };

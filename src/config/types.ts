@@ -6,21 +6,33 @@ export interface CognitoConfig {
   /** AWS region, or null for an emulator pool id that carries none (`local_…`). */
   readonly region: string | null;
   readonly userPoolId: string;
-  /** App client ids accepted; empty means every app client of the pool. */
-  readonly clientIds: readonly string[];
+  /**
+   * App client ids accepted; `'*'` (an explicit choice) accepts every app
+   * client of the pool. Empty means not decided: no token passes, and the
+   * servers refuse to start (see securityChoicesMissing).
+   */
+  readonly clientIds: readonly string[] | '*';
   readonly tokenUse: TokenUse;
   /** Cognito endpoint without a trailing slash. */
   readonly endpoint: string;
-  /** Path to the role claim, PostGraphile style: `cognito:groups` or `a,b,0`. */
-  readonly roleClaim: readonly string[];
+  /** Path to the role claim, PostGraphile style: `cognito:groups` or `a,b,0`; null: no role claim (`none`). */
+  readonly roleClaim: readonly string[] | null;
   /** The key whose PEM goes into `--jwt-secret`; null picks as documented. */
   readonly kid: string | null;
   /** Seconds of leeway for `exp` and `nbf`. */
   readonly clockTolerance: number;
-  /** Roles a role claim may name; empty means any. */
-  readonly allowedRoles: readonly string[];
+  /**
+   * Roles a role claim may name; `'*'` (an explicit choice) allows any role
+   * but `none`. Empty means not decided: a role claim never becomes a role.
+   */
+  readonly allowedRoles: readonly string[] | '*';
   /** Role for a valid token without a usable role claim; null falls back to --default-role. */
   readonly authenticatedRole: string | null;
+  /**
+   * Role for requests without a token (and valid tokens that name no role): on v5 the preset sets
+   * it; on v4 it becomes PostGraphile's --default-role unless one is given. Null: the server's default.
+   */
+  readonly anonymousRole: string | null;
   readonly issuer: string;
   readonly jwksUrl: string;
   /** Folder of the JWKS cache on disk (absolute). */
@@ -41,6 +53,7 @@ export interface RawSettings {
   clockTolerance?: string | number;
   allowedRoles?: string | readonly string[];
   authenticatedRole?: string;
+  anonymousRole?: string;
   cacheDir?: string;
   offline?: string | boolean;
 }
@@ -55,6 +68,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   'roleClaim',
   'allowedRoles',
   'authenticatedRole',
+  'anonymousRole',
   'clockTolerance',
   'kid',
   'cacheDir',

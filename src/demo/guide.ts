@@ -1,4 +1,4 @@
-import { shellLine } from '../postgraphile';
+import { shellLine } from '../launch';
 import { DemoUser } from '../issuer';
 
 export interface GuideUser {
@@ -69,7 +69,7 @@ export function demoGuide(input: GuideInput): string {
     curlLine(graphqlUrl, PUBLIC_QUERY),
     '',
     'Moving to a real user pool:',
-    `  1. In the pool, add the custom attribute tenant_id and a group ${input.adminRole}; create its schema and roles (the SQL is in src/demo/schema.ts of the repository).`,
+    `  1. In the pool, add the custom attribute tenant_id and a group ${input.adminRole}; create its roles and schema (npx postgraphile-cognito demo --print-sql prints the SQL).`,
     `  2. ${shellLine(['npx', 'postgraphile-cognito', ...input.realPoolArgs.cognito, '--', ...input.realPoolArgs.postgraphile])}`,
     "  3. Send the tokens your sign-in returns, as above; the keys come from the pool's JWKS, nothing to paste.",
     '',

@@ -6,7 +6,7 @@ import { FLAG_NAMES, RawSettings, SettingKey } from '../config';
 import { UsageError } from '../errors';
 import { DEMO_USERS, LocalIssuer } from '../issuer';
 import * as log from '../log';
-import { launchWithPlugin, prepare } from '../cli/prepare';
+import { launch, planServer, prepare } from '../launch';
 import { checkDatabaseUrl, openDemoDatabase, seconds } from './database';
 import { demoGuide } from './guide';
 import { DEFAULT_DEMO_PORT, portIsFree } from './ports';
@@ -89,7 +89,7 @@ async function startPostGraphile(endpoint: string, connectionUrl: string, port: 
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postgraphile-cognito-demo-jwks-'));
   const removeCache = () => fs.rmSync(cacheDir, { recursive: true, force: true });
   teardown.add('delete the demo JWKS cache', async () => removeCache(), removeCache);
-  const prepared = await prepare({ ...demoSettings(endpoint), cacheDir }, { env: {}, rc: null });
+  const prepared = await prepare({ ...demoSettings(endpoint), cacheDir }, { env: {}, rc: null }, { server: true });
   const created = expectServer();
   const postgraphileArgs = [
     '--plugins', SERVER_HOOKS_PATH,
@@ -102,7 +102,8 @@ async function startPostGraphile(endpoint: string, connectionUrl: string, port: 
     '--dynamic-json',
   ];
   const before = new Set(process.listeners('SIGINT'));
-  launchWithPlugin(prepared, postgraphileArgs);
+  // The demo's server hooks are a v4 plugin: in a project on v5 it runs the bundled v4.
+  launch(prepared, postgraphileArgs, await planServer(postgraphileArgs, { v4Only: true }));
   // PostGraphile's CLI exits at once on SIGINT; the demo stops things in order instead.
   for (const listener of process.listeners('SIGINT')) if (!before.has(listener)) process.removeListener('SIGINT', listener);
 

@@ -85,6 +85,19 @@ $fn$;
 grant execute on function ${DEMO_SCHEMA}.whoami() to ${ALL};
 `;
 
+/**
+ * What \`demo --print-sql\` prints: the roles and schema above, to load into
+ * a database of your own (the demo's seed rows are for its made-up users).
+ */
+export function printableSchemaSql(): string {
+  return `-- The postgraphile-cognito demo's roles and schema (postgraphile-cognito demo --print-sql).
+-- Load it as a role that may create roles and schemas: psql -d app -f demo.sql
+-- It creates the roles ${Object.values(DEMO_ROLES).join(', ')} where missing, and drops and
+-- recreates the schema ${DEMO_SCHEMA}. PostGraphile logs in as ${authenticator}: give it a password
+-- (in psql: \\password ${authenticator}), then connect with -c postgres://${authenticator}:…@host/app.
+${SCHEMA_SQL}`;
+}
+
 /** Rows that make the policies visible: whose they are comes from the demo users. */
 function seed(): { sql: string; values: unknown[] }[] {
   const rows: { sql: string; values: unknown[] }[] = [

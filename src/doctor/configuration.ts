@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CognitoConfig, loadRcFile, RawSettings, RcFile, resolveConfig } from '../config';
+import { CognitoConfig, loadRcFile, NO_ROLE_CLAIM, RawSettings, RcFile, resolveConfig, securityChoicesMissing } from '../config';
 import { ConfigError } from '../errors';
 import { Check, check } from './check';
 
@@ -18,6 +18,12 @@ export function checkConfiguration(flags: RawSettings, env: NodeJS.ProcessEnv, c
     rc = loadRcFile(cwd);
     const { config, warnings } = resolveConfig({ flags, env, rc });
     const summary = describe(config, rc);
+    const missing = securityChoicesMissing(config);
+    // run would refuse to start: a failure, with what to add.
+    if (missing.length > 0) {
+      const detail = `${summary}; run refuses to start: no choice made for ${missing.map((m) => m.what).join(', nor for ')}`;
+      return { check: check('configuration', 'fail', detail, missing.map((m) => m.hint).join('; ')), config, rc };
+    }
     if (warnings.length === 0) return { check: check('configuration', 'pass', summary), config, rc };
     return { check: check('configuration', 'warn', `${summary}; ${warnings.map((w) => w.text).join('; ')}`), config, rc };
   } catch (error) {
@@ -28,8 +34,10 @@ export function checkConfiguration(flags: RawSettings, env: NodeJS.ProcessEnv, c
 }
 
 function describe(config: CognitoConfig, rc: RcFile | null): string {
-  const clients = config.clientIds.length ? `app client ${config.clientIds.join(', ')}` : 'any app client';
-  const roles = config.allowedRoles.length ? `allowed roles ${config.allowedRoles.join(', ')}` : 'any role';
+  const { clientIds, allowedRoles, roleClaim } = config;
+  const clients = clientIds === '*' ? "any app client ('*')" : clientIds.length ? `app client ${clientIds.join(', ')}` : 'no app client given';
+  const roles = allowedRoles === '*' ? "any role ('*')" : allowedRoles.length ? `allowed roles ${allowedRoles.join(', ')}` : 'no allowed roles given';
+  const claim = roleClaim ? `role claim ${roleClaim.join(',')}, ${roles}` : `role claim ${NO_ROLE_CLAIM}`;
   const from = rc ? `, with ${path.basename(rc.filepath)}` : '';
-  return `user pool ${config.userPoolId} at ${config.endpoint}, ${config.tokenUse} tokens, ${clients}, role claim ${config.roleClaim.join(',')}, ${roles}${from}`;
+  return `user pool ${config.userPoolId} at ${config.endpoint}, ${config.tokenUse} tokens, ${clients}, ${claim}${from}`;
 }

@@ -1,6 +1,7 @@
 import type { CognitoConfig } from '../config';
 import { JwksError } from '../errors';
 import { describeAge, fetchJwksDocument, FetchedJwks, readCachedJwks, writeCachedJwks } from '../jwks';
+import { printable } from '../printable';
 import { Check, check } from './check';
 
 const JWKS = 'JWKS';
@@ -49,7 +50,7 @@ function copyCheck(config: CognitoConfig, why: 'offline' | 'fetch-failed'): Chec
   const read = readCachedJwks(config.cacheDir, config.jwksUrl);
   if (read.kind === 'hit') {
     const { cached } = read;
-    const detail = `${cached.file}, fetched ${describeAge(Date.now() - cached.fetchedAt)} ago, kids ${cached.jwks.keys.map((k) => k.jwk.kid).join(', ')}`;
+    const detail = `${cached.file}, fetched ${describeAge(Date.now() - cached.fetchedAt)} ago, kids ${cached.jwks.keys.map((k) => printable(k.jwk.kid)).join(', ')}`;
     return why === 'offline'
       ? check(COPY, 'pass', `run --offline will use ${detail}`)
       : check(COPY, 'warn', `run would start from the cached copy ${detail}`, 'the copy only bridges an outage: fix access to the JWKS');
@@ -63,9 +64,10 @@ function copyCheck(config: CognitoConfig, why: 'offline' | 'fetch-failed'): Chec
 
 function keysCheck(config: CognitoConfig, { jwks }: FetchedJwks, ms: number): Check {
   const kids = jwks.keys.map((k) => k.jwk.kid);
-  const detail = `${config.jwksUrl} answered in ${ms} ms with ${kids.length} usable RS256 key(s): ${kids.join(', ')}`;
+  const shown = kids.map((kid) => printable(kid)).join(', ');
+  const detail = `${config.jwksUrl} answered in ${ms} ms with ${kids.length} usable RS256 key(s): ${shown}`;
   if (config.kid !== null && !kids.includes(config.kid)) {
-    return check(JWKS, 'fail', `${detail}; but --kid ${config.kid} is not one of them`, `pick one of ${kids.join(', ')} or drop --kid (run and args then use the first key)`);
+    return check(JWKS, 'fail', `${detail}; but --kid ${printable(config.kid)} is not one of them`, `pick one of ${shown} or drop --kid (run and args then use the first key)`);
   }
   if (jwks.skipped.length > 0) {
     return check(JWKS, 'warn', `${detail}; skipped ${jwks.skipped.join('; ')}`, 'tokens signed with a skipped key are refused');

@@ -19,7 +19,9 @@ export function rolesToCheck(defaultRole: Sourced | null, config: CognitoConfig 
   };
   add(defaultRole?.value, `default role, from ${defaultRole?.source}`);
   add(config?.authenticatedRole, 'authenticated role');
-  for (const role of config?.allowedRoles ?? []) add(role, 'allowed role');
+  add(config?.anonymousRole, 'anonymous role');
+  const allowed = config?.roleClaim && config.allowedRoles !== '*' ? config.allowedRoles : [];
+  for (const role of allowed) add(role, 'allowed role');
   return [...uses].map(([role, purposes]) => ({ role, purposes }));
 }
 

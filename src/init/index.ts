@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RawSettings, RC_PLACES, resolveConfig } from '../config';
+import { RawSettings, RC_PLACES, requireSecurityChoices, resolveConfig } from '../config';
 import { UsageError } from '../errors';
 import { optionsFromPostGraphileArgs } from './postgraphile-options';
 import { BIN_IN_PROJECT, cognitoSection, fileNames, isEnvReference, rcOptions, RcValue, renderEcosystemFile, renderRcFile } from './render';
@@ -58,11 +58,15 @@ export function init(input: InitInput): InitResult {
   const hidden = RC_PLACES.slice(at + 1);
 
   // With --sql the rc file names the roles the SQL creates, so run switches to exactly those.
-  const flags: RawSettings = input.sql ? { ...input.flags, authenticatedRole: input.flags.authenticatedRole || DEFAULT_AUTHENTICATED_ROLE } : input.flags;
+  const given = optionsFromPostGraphileArgs(input.postgraphileArgs);
+  const anonymousGiven = typeof given.get('defaultRole') === 'string' || Boolean(input.flags.anonymousRole);
+  const flags: RawSettings = input.sql
+    ? { ...input.flags, authenticatedRole: input.flags.authenticatedRole || DEFAULT_AUTHENTICATED_ROLE, ...(anonymousGiven ? {} : { anonymousRole: DEFAULT_ANONYMOUS_ROLE }) }
+    : input.flags;
   // Only the flags, validated as run would validate them: a file that run then refuses helps nobody.
   const { config, warnings } = resolveConfig({ flags });
-  const options = rcOptions(optionsFromPostGraphileArgs(input.postgraphileArgs));
-  if (input.sql && typeof options.get('defaultRole') !== 'string') options.set('defaultRole', DEFAULT_ANONYMOUS_ROLE);
+  requireSecurityChoices(config);
+  const options = rcOptions(given);
   const cognito = cognitoSection(flags, config);
   const secret = [...options.values()].some(holdsPassword);
   const files: PlannedFile[] = [{ name: names.rc, text: renderRcFile({ cognito, options }), mode: secret ? 0o600 : 0o644 }];
@@ -70,9 +74,11 @@ export function init(input: InitInput): InitResult {
   const schemaOption = options.get('schema');
   const sqlInput = {
     loginRole: LOGIN_ROLE,
-    anonymousRole: String(options.get('defaultRole')),
+    // As v4 reads it: PostGraphile's --default-role, else --anonymous-role.
+    anonymousRole: typeof given.get('defaultRole') === 'string' ? String(given.get('defaultRole')) : config.anonymousRole ?? DEFAULT_ANONYMOUS_ROLE,
     authenticatedRole: config.authenticatedRole ?? DEFAULT_AUTHENTICATED_ROLE,
-    allowedRoles: config.allowedRoles,
+    // '*' names no role to create.
+    allowedRoles: config.allowedRoles === '*' ? [] : config.allowedRoles,
     schema: Array.isArray(schemaOption) && typeof schemaOption[0] === 'string' ? schemaOption[0] : 'public',
   };
   if (input.sql) files.push({ name: SCHEMA_FILE, text: renderSchemaSql(sqlInput), mode: 0o644 });

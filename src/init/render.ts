@@ -1,4 +1,4 @@
-import { CognitoConfig, RawSettings, SETTING_KEYS, SettingKey } from '../config';
+import { CognitoConfig, NO_ROLE_CLAIM, RawSettings, SETTING_KEYS, SettingKey } from '../config';
 import { OptionValue, PostGraphileOptions } from './postgraphile-options';
 
 /** A value written as `process.env.NAME`: read from the environment each time the file is loaded. */
@@ -44,11 +44,12 @@ const RC_VALUE: Record<SettingKey, (config: CognitoConfig) => OptionValue | null
   userPoolId: (c) => c.userPoolId,
   region: (c) => c.region,
   endpoint: (c) => c.endpoint,
-  clientId: (c) => [...c.clientIds],
+  clientId: (c) => (c.clientIds === '*' ? c.clientIds : [...c.clientIds]),
   tokenUse: (c) => c.tokenUse,
-  roleClaim: (c) => c.roleClaim.join(','),
-  allowedRoles: (c) => [...c.allowedRoles],
+  roleClaim: (c) => c.roleClaim?.join(',') ?? NO_ROLE_CLAIM,
+  allowedRoles: (c) => (c.allowedRoles === '*' ? c.allowedRoles : [...c.allowedRoles]),
   authenticatedRole: (c) => c.authenticatedRole,
+  anonymousRole: (c) => c.anonymousRole,
   clockTolerance: (c) => c.clockTolerance,
   kid: (c) => c.kid,
   cacheDir: (c) => c.cacheDir,

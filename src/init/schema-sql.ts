@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import { settingNameForClaim } from '../plugin';
+import { settingNameForClaim } from '../claims';
 import { quoteIdent, quoteLiteral } from '../sql';
 
 export const SCHEMA_FILE = 'schema.sql';

@@ -7,3 +7,6 @@ export { loadKeys, refetchLoader, describeStartup, FRESH_COPY_MS } from './load'
 export type { KeySource, LoadedKeys, LoadOptions } from './load';
 export { cacheFileFor, readCachedJwks, writeCachedJwks, describeAge } from './disk-cache';
 export type { CachedJwks, CacheRead } from './disk-cache';
+export { pemOf } from './pem';
+export { selectKeys } from './select';
+export type { KeySelector } from './select';

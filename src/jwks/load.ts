@@ -2,7 +2,8 @@ import { CognitoConfig } from '../config';
 import { JwksError, messageOf } from '../errors';
 import { JwksLoader } from './cache';
 import { CachedJwks, describeAge, readCachedJwks, writeCachedJwks } from './disk-cache';
-import { pemOf } from '../pem';
+import { printable } from '../printable';
+import { pemOf } from './pem';
 import { FetchedJwks, fetchJwksDocument, FetchOptions, REFETCH } from './fetch';
 import { ValidatedJwks } from './validate';
 
@@ -92,15 +93,16 @@ export function refetchLoader(config: KeysConfig, warn: Warn): JwksLoader {
  * whether the cache was used.
  */
 export function describeStartup(config: Pick<CognitoConfig, 'userPoolId' | 'issuer' | 'tokenUse' | 'clientIds'>, loaded: Pick<LoadedKeys, 'jwks' | 'source'>): string {
-  const clients = config.clientIds.length;
-  const clientCheck = clients > 0 ? `app client check on (${clients} client${clients === 1 ? '' : 's'})` : 'app client check OFF';
+  const { clientIds } = config;
+  const clientCheck =
+    clientIds === '*' ? "app client check off ('*': every app client)" : `app client check on (${clientIds.length} client${clientIds.length === 1 ? '' : 's'})`;
   const tokens = config.tokenUse === 'any' ? 'access and ID tokens' : `${config.tokenUse === 'id' ? 'ID' : 'access'} tokens`;
   return `user pool ${config.userPoolId} (issuer ${config.issuer}): ${tokens}, ${clientCheck}, ${describeKeys(loaded)}`;
 }
 
 /** Describes the keys for the start-up line: "kids [a, b] fetched (cache not used)". */
 function describeKeys(loaded: Pick<LoadedKeys, 'jwks' | 'source'>): string {
-  const kids = `kids [${loaded.jwks.keys.map((k) => k.jwk.kid).join(', ')}]`;
+  const kids = `kids [${loaded.jwks.keys.map((k) => printable(k.jwk.kid)).join(', ')}]`;
   const { source } = loaded;
   if (source.kind === 'network') return `${kids} fetched (cache not used)`;
   const age = describeAge(Date.now() - source.fetchedAt);

@@ -1,5 +1,6 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { JwksError } from '../errors';
+import { printable } from '../printable';
 
 /** An RSA signing key from a JWKS, as published. */
 export interface RsaJwk {
@@ -49,7 +50,7 @@ export function validateJwks(doc: unknown, url: string): ValidatedJwks {
   const seen = new Set<string>();
   rawKeys.forEach((raw: unknown, index: number) => {
     const result = checkKey(raw);
-    const label = typeof (raw as { kid?: unknown })?.kid === 'string' ? `key "${(raw as { kid: string }).kid}"` : `key #${index + 1}`;
+    const label = typeof (raw as { kid?: unknown })?.kid === 'string' ? `key "${printable((raw as { kid: string }).kid)}"` : `key #${index + 1}`;
     if (typeof result === 'string') {
       skipped.push(`${label}: ${result}`);
     } else if (seen.has(result.jwk.kid)) {
@@ -69,12 +70,12 @@ export function validateJwks(doc: unknown, url: string): ValidatedJwks {
 function checkKey(raw: unknown): UsableKey | string {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'not an object';
   const key = raw as Record<string, unknown>;
-  if (key.kty !== 'RSA') return `kty is ${JSON.stringify(key.kty)}, not "RSA"`;
+  if (key.kty !== 'RSA') return `kty is ${printable(JSON.stringify(key.kty) ?? 'undefined', 40)}, not "RSA"`;
   if (typeof key.kid !== 'string' || key.kid === '') return 'no kid';
   if (typeof key.n !== 'string' || !BASE64URL.test(key.n)) return 'no valid modulus n';
   if (typeof key.e !== 'string' || !BASE64URL.test(key.e)) return 'no valid exponent e';
-  if (key.use !== undefined && key.use !== 'sig') return `use is ${JSON.stringify(key.use)}, not "sig"`;
-  if (key.alg !== undefined && key.alg !== 'RS256') return `alg is ${JSON.stringify(key.alg)}, not "RS256"`;
+  if (key.use !== undefined && key.use !== 'sig') return `use is ${printable(JSON.stringify(key.use) ?? 'undefined', 40)}, not "sig"`;
+  if (key.alg !== undefined && key.alg !== 'RS256') return `alg is ${printable(JSON.stringify(key.alg) ?? 'undefined', 40)}, not "RS256"`;
   const jwk: RsaJwk = {
     kty: 'RSA',
     kid: key.kid,

@@ -1,5 +1,5 @@
 import { ChallengeError, CognitoUnavailableError, ConfigError, PostgraphileCognitoError, SignInRefusedError, UsageError } from '../errors';
-import { escapeForTerminal } from '../terminal';
+import { printable } from '../printable';
 import { CognitoApiError } from './api';
 
 /** The sign-in flows login offers, by Cognito's names. */
@@ -29,8 +29,8 @@ export function isFlowNotOffered(error: unknown): boolean {
 /** Cognito's error as the typed error the CLI reports: what happened, and what to change. */
 export function describeRefusal(error: CognitoApiError, context: RefusalContext): PostgraphileCognitoError {
   const { clientId, userPoolId } = context;
-  const who = context.username === null ? 'the refresh token' : `user ${escapeForTerminal(context.username)}`;
-  const said = error.message ? `: ${escapeForTerminal(error.message)}` : '';
+  const who = context.username === null ? 'the refresh token' : `user ${printable(context.username)}`;
+  const said = error.message ? `: ${printable(error.message)}` : '';
   const type = error.type;
   if (type === 'NotAuthorizedException' && /secret.?hash|with secret|client secret/i.test(error.message)) {
     return new ConfigError(
@@ -63,7 +63,7 @@ export function describeRefusal(error: CognitoApiError, context: RefusalContext)
       return new CognitoUnavailableError(`Cognito could not sign in ${who} now (${type})${said}`, 'try again in a little while');
   }
   if (isFlowNotOffered(error)) return flowNotOffered(context.flow, clientId, error);
-  return new UsageError(`Cognito refused the sign-in (${escapeForTerminal(type)})${said}`, 'check --client-id, --user-pool-id and --endpoint');
+  return new UsageError(`Cognito refused the sign-in (${printable(type)})${said}`, 'check --client-id, --user-pool-id and --endpoint');
 }
 
 /** The flow the user asked for (or the only one left) is not allowed by the app client or the endpoint. */
@@ -73,7 +73,7 @@ export function flowNotOffered(flow: Flow, clientId: string, error: CognitoApiEr
     return new ConfigError(`this endpoint (cognito-local) does not support ${name}`, flow === 'srp' ? 'use --flow password, or leave --flow out: login then falls back to USER_PASSWORD_AUTH' : 'check --endpoint');
   }
   return new ConfigError(
-    `app client ${clientId} does not allow ${name}: ${escapeForTerminal(error.message)}`,
+    `app client ${clientId} does not allow ${name}: ${printable(error.message)}`,
     `allow it in the app client's authentication flows (ALLOW_${name}), e.g. aws cognito-idp update-user-pool-client --explicit-auth-flows ALLOW_USER_SRP_AUTH ALLOW_REFRESH_TOKEN_AUTH${flow === 'password' ? ' ALLOW_USER_PASSWORD_AUTH' : ''}; or try the other --flow`,
   );
 }
@@ -89,9 +89,9 @@ const CHALLENGE_HINTS: Record<string, string> = {
 
 /** A challenge login cannot answer: exit 2 with what to do instead. */
 export function unansweredChallenge(name: string, username: string | null, userPoolId: string): ChallengeError {
-  const shown = escapeForTerminal(name);
-  const who = username === null ? 'this user' : `user ${escapeForTerminal(username)}`;
-  const newPassword = `the user was created with a temporary password and must choose their own: sign in once through your app or the hosted UI, or set one: aws cognito-idp admin-set-user-password --user-pool-id ${userPoolId} --username ${username === null ? 'NAME' : escapeForTerminal(username)} --password NEW --permanent`;
+  const shown = printable(name);
+  const who = username === null ? 'this user' : `user ${printable(username)}`;
+  const newPassword = `the user was created with a temporary password and must choose their own: sign in once through your app or the hosted UI, or set one: aws cognito-idp admin-set-user-password --user-pool-id ${userPoolId} --username ${username === null ? 'NAME' : printable(username)} --password NEW --permanent`;
   const hint = name === 'NEW_PASSWORD_REQUIRED' ? newPassword : CHALLENGE_HINTS[name] ?? 'sign in through your app, which can answer it';
   const what = name === 'NEW_PASSWORD_REQUIRED' ? `${who} must set a new password before signing in` : `Cognito asks ${who} for ${shown}, which login cannot answer`;
   return new ChallengeError(name, `${what} (challenge ${shown})`, hint);

@@ -1,4 +1,4 @@
-import { escapeForTerminal } from '../terminal';
+import { printable } from '../printable';
 import type { TokenSet } from './sign-in';
 
 /** What `login --json` prints. Expiry comes from each token's exp: cognito-local sends no ExpiresIn. */
@@ -41,7 +41,7 @@ export function expiryOf(token: string): number | null {
 export function issuerMismatch(tokens: Pick<TokenSet, 'accessToken'>, expectedIssuer: string): string | null {
   const iss = claimOf(tokens.accessToken, 'iss');
   if (typeof iss !== 'string' || iss === expectedIssuer) return null;
-  const shown = escapeForTerminal(iss);
+  const shown = printable(iss);
   const endpoint = shown.replace(/\/[^/]*$/, '');
   return `the tokens name the issuer ${shown}, but run, verify and doctor expect ${expectedIssuer} and will refuse them; set --endpoint ${endpoint} (the issuer without the pool id)`;
 }

@@ -10,10 +10,14 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN, cleanEnv, ROOT, runCli } from '../helpers/cli';
 import { assertOk, parseJsonArray, referencePem, show, valueAfter } from '../helpers/cli-assert';
+import { assertArgsFailed } from '../helpers/args-failure';
 import { JwksFixture } from '../helpers/jwks-server';
+import { ARGS_FAILED } from '../../src/cli/commands/args';
 
 const POOL = 'local_abc123';
-const PLUGIN = path.join(ROOT, 'dist', 'plugin', 'index.js');
+const PLUGIN = path.join(ROOT, 'dist', 'adapters', 'v4', 'index.js');
+/** The security choices every server-starting command needs (see the test of their absence below). */
+const CHOICES = ['--client-id', '*', '--allowed-roles', '*'];
 
 /** Runs `sh -c` with positional parameters and returns what it wrote, split on NUL. */
 function shellArgs(script: string, positional: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; args: string[]; stderr: string }> {
@@ -39,7 +43,7 @@ describe('args', () => {
   let cwd: string;
   let rcDir: string;
 
-  const pool = () => ['--user-pool-id', POOL, '--endpoint', fixture.endpoint];
+  const pool = () => ['--user-pool-id', POOL, '--endpoint', fixture.endpoint, ...CHOICES];
   const cli = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
     runCli(args, { env: options.env ?? cleanEnv(), cwd: options.cwd ?? cwd });
   const firstPem = () => referencePem(fixture.keys.get('key-a')!.jwk);
@@ -52,7 +56,7 @@ describe('args', () => {
       path.join(rcDir, '.postgraphilerc.js'),
       `module.exports = {
   options: { plugins: ['some-plugin'], connection: 'postgres:///ignored' },
-  cognito: { userPoolId: ${JSON.stringify(POOL)}, endpoint: ${JSON.stringify(fixture.endpoint)} },
+  cognito: { userPoolId: ${JSON.stringify(POOL)}, endpoint: ${JSON.stringify(fixture.endpoint)}, clientId: '*', allowedRoles: '*' },
 };
 `,
     );
@@ -70,7 +74,7 @@ describe('args', () => {
     const list = parseJsonArray(r);
     assert.ok(list.every((a) => typeof a === 'string'), show(r));
     assert.equal(list[0], '--plugins');
-    assert.ok(list[1]!.endsWith(path.join('dist', 'plugin', 'index.js')), list[1]);
+    assert.ok(list[1]!.endsWith(path.join('dist', 'adapters', 'v4', 'index.js')), list[1]);
     assert.equal(list[1], PLUGIN);
     assert.ok(fs.existsSync(list[1]!), 'the plugin path does not exist');
     assert.equal(valueAfter(list, '--jwt-secret'), firstPem());
@@ -80,8 +84,19 @@ describe('args', () => {
     assert.equal(valueAfter(list, '--jwt-role'), 'cognito:groups,0');
     assert.deepEqual(list.slice(-userArgs.length), userArgs);
     assert.equal(list.filter((a) => a === '--plugins').length, 1);
-    // Warnings go to stderr, never into the argument list.
-    assert.match(r.stderr, /warning: no app client id/);
+    // The security choices reach the plugin as its own flags.
+    assert.equal(valueAfter(list, '--cognito-client-id'), '*');
+    assert.equal(valueAfter(list, '--cognito-allowed-roles'), '*');
+  });
+
+  test('without the security choices, args exits 2 at once, naming both, and prints no arguments', async () => {
+    const r = await cli(['args', '--user-pool-id', POOL, '--endpoint', fixture.endpoint]);
+    assertArgsFailed(r, 2, /no choice made for the app client, nor for the roles/, /--client-id '\*'/, /--allowed-roles '\*'/);
+    const fetches = fixture.requests;
+    const one = await cli(['args', '--json', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'c1']);
+    assert.equal(one.code, 2, show(one));
+    assert.doesNotMatch(one.stderr, /app client/);
+    assert.equal(fixture.requests, fetches, 'the JWKS was fetched although args could not succeed');
   });
 
   test('--json for ID tokens with --client-id a,b sets the audience to the client ids', async () => {
@@ -104,7 +119,7 @@ describe('args', () => {
     assert.equal(valueAfter(parseJsonArray(r), '--jwt-secret'), referencePem(fixture.keys.get('key-b')!.jwk));
     const bad = await cli(['args', '--json', ...pool(), '--kid', 'nope']);
     assert.equal(bad.code, 2, show(bad));
-    assert.equal(bad.stdout, '');
+    assert.deepEqual(JSON.parse(bad.stdout), [ARGS_FAILED], 'with --json, a list of the word PostGraphile refuses');
     assert.match(bad.stderr, /nope/);
   });
 
@@ -157,7 +172,7 @@ describe('args', () => {
 
     const env = cleanEnv({ PGC_BIN: BIN, PGC_NODE: process.execPath, PGC_EP: fixture.endpoint, PGC_POOL: POOL });
     const script =
-      'eval "set -- $("$PGC_NODE" "$PGC_BIN" args --user-pool-id "$PGC_POOL" --endpoint "$PGC_EP" -- "$@" 2>/dev/null)"; ' +
+      'eval "set -- $("$PGC_NODE" "$PGC_BIN" args --user-pool-id "$PGC_POOL" --endpoint "$PGC_EP" --client-id "*" --allowed-roles "*" -- "$@" 2>/dev/null)"; ' +
       'for a in "$@"; do printf "%s\\0" "$a"; done';
     const sh = await shellArgs(script, userArgs, env, cwd);
     assert.equal(sh.code, 0, sh.stderr);
@@ -178,7 +193,7 @@ describe('args', () => {
     try {
       fs.writeFileSync(
         path.join(dir, '.postgraphilerc.js'),
-        `module.exports = { cognito: { userPoolId: '${POOL}', endpoint: '${fixture.endpoint}', tokenUse: 'id', clockTolerance: 60, roleClaim: 'custom:role' } };`,
+        `module.exports = { cognito: { userPoolId: '${POOL}', endpoint: '${fixture.endpoint}', tokenUse: 'id', clockTolerance: 60, roleClaim: 'custom:role', clientId: '*', allowedRoles: '*' } };`,
       );
       const r = await cli(['args', '--json', '--token-use', 'access', '--clock-tolerance', '5', '--role-claim', 'cognito:groups'], { cwd: dir });
       assertOk(r);
@@ -192,13 +207,13 @@ describe('args', () => {
     }
   });
 
-  test('JWKS trouble in args exits 3 and prints no arguments', async () => {
+  test('JWKS trouble in args exits 3 and prints no arguments, only the word PostGraphile refuses', async () => {
     const other = await JwksFixture.start(['k']);
     try {
       other.mode = 'not-found';
-      const r = await cli(['args', '--json', '--user-pool-id', POOL, '--endpoint', other.endpoint]);
+      const r = await cli(['args', '--json', '--user-pool-id', POOL, '--endpoint', other.endpoint, ...CHOICES]);
       assert.equal(r.code, 3, show(r));
-      assert.equal(r.stdout, '');
+      assert.deepEqual(JSON.parse(r.stdout), [ARGS_FAILED]);
     } finally {
       await other.close();
     }

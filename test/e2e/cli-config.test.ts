@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { cleanEnv, ROOT, runCli } from '../helpers/cli';
 import { assertCleanError, assertOk, parseJsonArray, show, valueAfter } from '../helpers/cli-assert';
+import { ARGS_FAILED_LINE, assertArgsFailed } from '../helpers/args-failure';
 import { JwksFixture } from '../helpers/jwks-server';
 import { freePort } from '../helpers/net';
 
@@ -21,7 +22,8 @@ describe('configuration precedence and validation', () => {
   const dirs: string[] = [];
 
   /** Any accidental fetch from the real AWS endpoint goes to a dead loopback proxy instead. */
-  const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ HTTPS_PROXY: `http://127.0.0.1:${deadPort}`, ...extra });
+  /** Allowed roles come from the environment here; each test that needs it names its app client. */
+  const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ HTTPS_PROXY: `http://127.0.0.1:${deadPort}`, COGNITO_ALLOWED_ROLES: '*', ...extra });
   const dead = () => `http://127.0.0.1:${deadPort}`;
   const issuerOf = (r: Awaited<ReturnType<typeof runCli>>) => valueAfter(parseJsonArray(r), '--jwt-verify-issuer');
 
@@ -80,7 +82,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('--endpoint beats AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--client-id', '*'], {
         env: env({ AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: dead() }),
         cwd: empty,
       });
@@ -89,7 +91,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER beats AWS_ENDPOINT_URL', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123'], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123', '--client-id', '*'], {
         env: env({ AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: fixture.endpoint, AWS_ENDPOINT_URL: dead() }),
         cwd: empty,
       });
@@ -98,7 +100,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('AWS_ENDPOINT_URL alone is used', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123'], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'local_abc123', '--client-id', '*'], {
         env: env({ AWS_ENDPOINT_URL: fixture.endpoint }),
         cwd: empty,
       });
@@ -140,7 +142,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('a mismatching AWS_REGION only warns (it is often set for other services)', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'eu-west-1_AbC123', '--endpoint', fixture.endpoint], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'eu-west-1_AbC123', '--endpoint', fixture.endpoint, '--client-id', '*'], {
         env: env({ AWS_REGION: 'us-east-1' }),
         cwd: empty,
       });
@@ -149,7 +151,7 @@ describe('configuration precedence and validation', () => {
     });
 
     test('COGNITO_REGION beats AWS_REGION', async () => {
-      const r = await runCli(['args', '--json', '--user-pool-id', 'eu-west-1_AbC123', '--endpoint', fixture.endpoint], {
+      const r = await runCli(['args', '--json', '--user-pool-id', 'eu-west-1_AbC123', '--endpoint', fixture.endpoint, '--client-id', '*'], {
         env: env({ COGNITO_REGION: 'eu-west-1', AWS_REGION: 'us-east-1' }),
         cwd: empty,
       });
@@ -193,12 +195,12 @@ describe('configuration precedence and validation', () => {
 
     test('--token-use bogus', async () => {
       const r = await noFetch(['args', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--token-use', 'bogus']);
-      assertCleanError(r, 2, /bogus/, /access/, /\bid\b/, /any/);
+      assertArgsFailed(r, 2, /bogus/, /access/, /\bid\b/, /any/);
     });
 
     test('COGNITO_TOKEN_USE=bogus', async () => {
       const r = await noFetch(['args', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint], { COGNITO_TOKEN_USE: 'bogus' });
-      assertCleanError(r, 2, /bogus/, /COGNITO_TOKEN_USE/, /access/);
+      assertArgsFailed(r, 2, /bogus/, /COGNITO_TOKEN_USE/, /access/);
     });
 
     test('--endpoint ftp://x', async () => {
@@ -242,7 +244,7 @@ describe('configuration precedence and validation', () => {
     test('an unknown option before -- exits 2 with a hint to put it after --', async () => {
       const r = await noFetch(['args', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '-c', 'foo']);
       assert.equal(r.code, 2, show(r));
-      assert.equal(r.stdout, '');
+      assert.equal(r.stdout, ARGS_FAILED_LINE);
       assert.match(r.stderr, /^postgraphile-cognito: error: unknown option '-c'/);
       assert.match(r.stderr, /after --/);
       assert.doesNotMatch(r.stderr, /^\s*at\s/m);
@@ -252,6 +254,7 @@ describe('configuration precedence and validation', () => {
       const script = `process.argv = [process.argv[0], 'pgc', 'args', '--', '-c', null]; require(${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'main.js'))}).main(process.argv);`;
       const r = spawnSync(process.execPath, ['-e', script], { env: cleanEnv(), encoding: 'utf8' });
       assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stdout, ARGS_FAILED_LINE);
       assert.match(r.stderr, /^postgraphile-cognito: error: argument 4 is null, not text/);
       assert.match(r.stderr, /export it first/);
     });
@@ -260,7 +263,7 @@ describe('configuration precedence and validation', () => {
       const r = await noFetch(['keyz', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint]);
       assertCleanError(r, 2, /unknown command or argument "keyz"/, /the commands are run, args, keys, pem\b/, /\binit\b/, /\bdemo\b/);
       const afterDash = await noFetch(['args', 'stray', '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--', '-c', 'x']);
-      assertCleanError(afterDash, 2, /"stray"/);
+      assertArgsFailed(afterDash, 2, /"stray"/);
     });
 
     test('an unknown command-line option of the default command also hints at --', async () => {

@@ -8,10 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client } from 'pg';
 import { cleanEnv, CliResult, runCli } from '../helpers/cli';
 import { literal, show } from '../helpers/cli-assert';
-import { adminUrl, createTestDatabase, TestDatabase } from '../helpers/db';
+import { adminUrl, asAdmin, createTestDatabase, TestDatabase, withUser } from '../helpers/db';
 import { JwksFixture, JwksMode } from '../helpers/jwks-server';
 import { freePort } from '../helpers/net';
 
@@ -47,23 +46,6 @@ function assertMark(r: CliResult, name: string, mark: string, ...patterns: RegEx
   assert.equal(line.mark, mark, `${name}\n${show(r)}`);
   for (const pattern of patterns) assert.match(`${line.detail}\n${line.hint ?? ''}`, pattern, show(r));
   return line;
-}
-
-function withUser(url: string, user: string, password: string): string {
-  const parsed = new URL(url);
-  parsed.username = user;
-  parsed.password = password;
-  return parsed.toString();
-}
-
-async function asAdmin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 describe('doctor', () => {
@@ -298,11 +280,20 @@ describe('doctor', () => {
     assertMark(r, 'default role', 'WARN', /no --default-role/);
   });
 
-  test('warnings (no allow-list, no default role) still exit 0', async () => {
-    const r = await runCli(['doctor', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--', '-c', loginUrl], { env: cleanEnv(), cwd: dir() });
+  test('a warning (no default role) still exits 0', async () => {
+    const r = await runCli(['doctor', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', '*', '--allowed-roles', '*', '--', '-c', loginUrl], { env: cleanEnv(), cwd: dir() });
     assert.equal(r.code, 0, show(r));
-    assertMark(r, 'configuration', 'WARN', /no app client id configured/, /no allowed roles configured/);
+    assertMark(r, 'configuration', 'PASS', /any app client \('\*'\)/, /any role \('\*'\)/);
     assertMark(r, 'default role', 'WARN', literal(`requests without a token run as ${login} itself`), /--default-role app_anonymous/);
+  });
+
+  test('security choices not made fail the configuration check (run would refuse to start), exit 1', async () => {
+    const r = await runCli(['doctor', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--', '-c', loginUrl], { env: cleanEnv(), cwd: dir() });
+    assert.equal(r.code, 1, show(r));
+    assertMark(r, 'configuration', 'FAIL', /run refuses to start: no choice made for the app client, nor for the roles/);
+    assert.match(r.stdout, /--client-id '\*'/);
+    // The other checks still run.
+    assertMark(r, 'database', 'PASS', literal(`as ${login}`));
   });
 
   test('the database comes from DATABASE_URL, and the default role from the rc file', async () => {

@@ -37,7 +37,7 @@ describe('help and version', () => {
     const fixture = await JwksFixture.start(['k1']);
     try {
       for (const prefix of [[], ['run']]) {
-        const r = await runCli([...prefix, '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--', '--help'], { env: cleanEnv() });
+        const r = await runCli([...prefix, '--user-pool-id', 'local_abc123', '--endpoint', fixture.endpoint, '--client-id', '*', '--allowed-roles', '*', '--', '--help'], { env: cleanEnv() });
         assert.equal(r.code, 0, show(r));
         // PostGraphile's own help, not ours.
         assert.match(r.stdout, /--jwt-secret <string>/, show(r));

@@ -78,7 +78,7 @@ describe('init --sql', () => {
     const sql = fs.readFileSync(path.join(dir, 'schema.sql'), 'utf8');
     const rc = fs.readFileSync(path.join(dir, '.postgraphilerc.js'), 'utf8');
     for (const role of Object.values(roles)) assert.ok(sql.includes(`create role ${role} nologin`), role);
-    assert.match(rc, new RegExp(`defaultRole: "${roles.anonymous}"`));
+    assert.match(rc, new RegExp(`defaultRole: "${roles.anonymous}"`), 'the role given after --, as given');
     assert.match(rc, new RegExp(`authenticatedRole: "${roles.user}"`));
     assert.match(sql, /create role app_login login noinherit;/);
     assert.doesNotMatch(sql, /password '/i, 'no password in the file');

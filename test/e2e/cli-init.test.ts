@@ -55,11 +55,11 @@ describe('init', () => {
   test('an existing file: exit 2 naming --force, and nothing written or changed', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'ecosystem.config.js'), '// mine\n');
-    const r = await runCli(['init', '--pm2', '--user-pool-id', POOL, '--endpoint', jwks.endpoint], { cwd: dir, env: cleanEnv() });
+    const r = await runCli(['init', '--pm2', '--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--client-id', '*', '--allowed-roles', '*'], { cwd: dir, env: cleanEnv() });
     assertCleanError(r, 2, /ecosystem\.config\.js already exists/, /--force/);
     assert.deepEqual(files(dir), { 'ecosystem.config.js': '// mine\n' });
 
-    const forced = await runCli(['init', '--pm2', '--force', '--user-pool-id', POOL, '--endpoint', jwks.endpoint], { cwd: dir, env: cleanEnv() });
+    const forced = await runCli(['init', '--pm2', '--force', '--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--client-id', '*', '--allowed-roles', '*'], { cwd: dir, env: cleanEnv() });
     assertOk(forced);
     assert.deepEqual(Object.keys(files(dir)).sort(), ['.postgraphilerc.js', 'ecosystem.config.js']);
   });
@@ -71,8 +71,9 @@ describe('init', () => {
       [['init', '--user-pool-id', AWS_POOL, '--instances', '2'], /--instances is for the pm2 ecosystem file/],
       [['init', '--pm2', '--user-pool-id', AWS_POOL, '--instances', 'two'], /--instances two is not a number/],
       [['init', '--user-pool-id', 'nope'], /user pool id "nope" .*is malformed/],
-      [['init', '--user-pool-id', AWS_POOL, '--', '--legacy-json-uuid', '-p', '5000'], /cannot write this PostGraphile argument into \.postgraphilerc\.js: --legacy-json-uuid/],
+      [['init', '--user-pool-id', AWS_POOL, '--client-id', '*', '--allowed-roles', '*', '--', '--legacy-json-uuid', '-p', '5000'], /cannot write this PostGraphile argument into \.postgraphilerc\.js: --legacy-json-uuid/],
       [['init', 'stray', '--user-pool-id', AWS_POOL], /unknown command or argument "stray"/],
+      [['init', '--user-pool-id', AWS_POOL], /no choice made for the app client, nor for the roles/],
     ];
     for (const [args, pattern] of cases) assertCleanError(await runCli(args, { cwd: dir, env: cleanEnv() }), 2, pattern);
     assert.deepEqual(fs.readdirSync(dir), []);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanEnv, runCli } from '../helpers/cli';
 import { assertCleanError, assertOk, literal, show } from '../helpers/cli-assert';
+import { ARGS_FAILED_LINE } from '../helpers/args-failure';
 import { JwksFixture, JwksMode } from '../helpers/jwks-server';
 import { freePort } from '../helpers/net';
 
@@ -75,10 +76,10 @@ describe('JWKS faults exit 3 naming the URL and the cause', () => {
 
   test('pem and args fail the same way (exit 3)', async () => {
     const fixture = await fixtureIn('invalid-json');
-    for (const command of ['pem', 'args']) {
-      const r = await runCli([command, '--user-pool-id', POOL, '--endpoint', fixture.endpoint], { env: cleanEnv(), cwd });
+    for (const [command, ...choices] of [['pem'], ['args', '--client-id', '*', '--allowed-roles', '*']] as const) {
+      const r = await runCli([command, '--user-pool-id', POOL, '--endpoint', fixture.endpoint, ...choices], { env: cleanEnv(), cwd });
       assert.equal(r.code, 3, `${command}\n${show(r)}`);
-      assert.equal(r.stdout, '', command);
+      assert.equal(r.stdout, command === 'args' ? ARGS_FAILED_LINE : '', command);
       assert.match(r.stderr, literal(jwksUrl(fixture.endpoint)));
     }
   });

@@ -118,7 +118,7 @@ describe('the cache file, --offline, and corrupt copies', () => {
   test('the --jwt-secret PEM from a cached copy is the one a fetch gives', async () => {
     const dir = newDir('pem');
     const argsJson = async (extra: string[]) => {
-      const r = await runCli(['args', '--json', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--cache-dir', dir, ...extra], { env: cleanEnv(), cwd: tmp });
+      const r = await runCli(['args', '--json', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--cache-dir', dir, '--client-id', '*', '--allowed-roles', '*', ...extra], { env: cleanEnv(), cwd: tmp });
       assertOk(r);
       const list = JSON.parse(r.stdout) as string[];
       return list[list.indexOf('--jwt-secret') + 1];
@@ -319,7 +319,7 @@ describe('run --cluster-workers during a JWKS outage', () => {
 
   test('the workers start from the copy the primary fell back on, then fetch over the network again; a 404 never falls back', async () => {
     const cacheDir = newDir('cluster');
-    const config = ['--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--authenticated-role', 'app_user', '--cache-dir', cacheDir];
+    const config = ['--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--allowed-roles', 'app_user', '--authenticated-role', 'app_user', '--cache-dir', cacheDir];
     assertOk(await keys(fixture.endpoint, cacheDir));
     ageCopy(cacheDir, jwksUrl(fixture.endpoint), 10 * 60_000);
     fixture.mode = 'status-500';
@@ -359,7 +359,7 @@ describe('run --cluster-workers during a JWKS outage', () => {
 
 describe('the plugin loaded by PostGraphile itself uses the same cache', () => {
   const POSTGRAPHILE_CLI = path.join(ROOT, 'node_modules', 'postgraphile', 'cli.js');
-  const PLUGIN = path.join(ROOT, 'dist', 'plugin', 'index.js');
+  const PLUGIN = path.join(ROOT, 'dist', 'adapters', 'v4', 'index.js');
   let db: TestDatabase;
   let fixture: JwksFixture;
   before(async () => {
@@ -377,7 +377,7 @@ describe('the plugin loaded by PostGraphile itself uses the same cache', () => {
       postgraphileArgs: [
         '-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json',
         '--cognito-user-pool-id', POOL, '--cognito-endpoint', fixture.endpoint, '--cognito-client-id', 'client1',
-        '--cognito-authenticated-role', 'app_user', '--cognito-cache-dir', cacheDir, ...extra,
+        '--cognito-allowed-roles', 'app_user', '--cognito-authenticated-role', 'app_user', '--cognito-cache-dir', cacheDir, ...extra,
       ],
       cwd: tmp,
     });
@@ -446,7 +446,7 @@ describe('run --quiet', () => {
     // No --client-id and no --allowed-roles: two warnings that --quiet must hold back.
     const server = await startServer({
       cwd: tmp,
-      cliArgs: ['--quiet', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--cache-dir', newDir('quiet')],
+      cliArgs: ['--quiet', '--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--allowed-roles', 'app_user', '--cache-dir', newDir('quiet')],
       postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json'],
     });
     try {
@@ -480,7 +480,7 @@ describe('run after a recent fetch: starts from the copy, then refreshes it', ()
     const start = () =>
       startServer({
         cwd: tmp,
-        cliArgs: ['--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--authenticated-role', 'app_user', '--cache-dir', cacheDir],
+        cliArgs: ['--user-pool-id', POOL, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--allowed-roles', 'app_user', '--authenticated-role', 'app_user', '--cache-dir', cacheDir],
         postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json'],
       });
     const statusOf = async (server: RunningServer, kid: string) =>

@@ -36,11 +36,11 @@ describe('the installed package', () => {
     fs.rmSync(project, { recursive: true, force: true });
   });
 
-  test('the tarball holds the CLI, the compiled plugin and the docs, and no tests or sources', () => {
+  test('the tarball holds the CLI, the compiled plugin, the docs and the examples, and no tests or sources', () => {
     const listed = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0].files.map(
       (f: { path: string }) => f.path,
     ) as string[];
-    for (const file of ['bin/postgraphile-cognito.js', 'dist/cli/main.js', 'dist/plugin/index.js', 'dist/index.d.ts', 'README.md', '.postgraphilerc.example']) {
+    for (const file of ['bin/postgraphile-cognito.js', 'dist/cli/main.js', 'dist/adapters/v4/index.js', 'dist/index.d.ts', 'README.md', 'LICENSE', 'docs/README.md', 'examples/quickstart/schema.sql', '.postgraphilerc.example']) {
       assert.ok(listed.includes(file), `${file} missing from the package`);
     }
     assert.ok(!listed.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'tests or sources packed');
@@ -57,7 +57,7 @@ describe('the installed package', () => {
       command: [path.join(project, 'node_modules', 'postgraphile', 'cli.js'), '--plugins', 'postgraphile-cognito/plugin'],
       postgraphileArgs: ['-c', db.url, '--default-role', 'app_user', '--dynamic-json'],
       cwd: project,
-      env: cleanEnv({ COGNITO_USER_POOL_ID: POOL, AWS_ENDPOINT_URL: jwks.endpoint }),
+      env: cleanEnv({ COGNITO_USER_POOL_ID: POOL, AWS_ENDPOINT_URL: jwks.endpoint, COGNITO_CLIENT_ID: 'client1', COGNITO_ALLOWED_ROLES: '*' }),
     });
     try {
       const token = jwks.sign('key-a', accessClaims('pkg-user'), { issuer: jwks.issuer(POOL) });
@@ -120,7 +120,7 @@ describe('the installed package', () => {
 
   test("run uses the project's own PostGraphile v4", async () => {
     const server = await startServer({
-      command: [path.join(project, 'node_modules', 'postgraphile-cognito', 'bin', 'postgraphile-cognito.js'), 'run', '--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--'],
+      command: [path.join(project, 'node_modules', 'postgraphile-cognito', 'bin', 'postgraphile-cognito.js'), 'run', '--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--client-id', 'client1', '--allowed-roles', '*', '--'],
       postgraphileArgs: ['-c', db.url, '--default-role', 'app_user'],
       cwd: project,
     });

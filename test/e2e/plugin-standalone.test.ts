@@ -16,7 +16,7 @@ import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { startServer } from '../helpers/server';
 
 const POSTGRAPHILE_CLI = path.join(ROOT, 'node_modules', 'postgraphile', 'cli.js');
-const PLUGIN = path.join(ROOT, 'dist', 'plugin', 'index.js');
+const PLUGIN = path.join(ROOT, 'dist', 'adapters', 'v4', 'index.js');
 const WHOAMI = '{ whoami }';
 const NOTES = '{ allNotes(orderBy: ID_ASC) { nodes { body } } }';
 
@@ -105,13 +105,15 @@ describe('the plugin loaded by postgraphile --plugins', () => {
       path.join(cwd, '.postgraphilerc.js'),
       `module.exports = {
         options: { pgSettings: { 'app.custom': 'from-rc' } },
-        cognito: { userPoolId: ${JSON.stringify(pool.poolId)}, endpoint: ${JSON.stringify(pool.endpoint)}, tokenUse: 'id', clientId: [${JSON.stringify(pool.clientId)}] },
+        cognito: { userPoolId: ${JSON.stringify(pool.poolId)}, endpoint: ${JSON.stringify(pool.endpoint)}, tokenUse: 'id', clientId: [${JSON.stringify(pool.clientId)}], allowedRoles: '*' },
       };`,
     );
     const server = await startServer({
       command: [POSTGRAPHILE_CLI, '--plugins', PLUGIN],
       postgraphileArgs: ['-c', db.url, '--default-role', 'app_user', '--dynamic-json'],
       cwd,
+      // Not a region (emulators set it so): a warning the plugin must print.
+      env: cleanEnv({ AWS_REGION: 'local' }),
     });
     try {
       const ok = await server.graphql(WHOAMI, dave.idToken);
@@ -121,7 +123,7 @@ describe('the plugin loaded by postgraphile --plugins', () => {
       assert.equal(w.sub, dave.sub);
       // No group and no --authenticated-role: PostGraphile's --default-role.
       assert.equal(w.role, 'app_user');
-      assert.match(server.output(), /no allowed roles configured/);
+      assert.match(server.output(), /warning: AWS_REGION "local" is not an AWS region/);
       // The one start-up line: pool, issuer, token use, client check, kids, cache.
       assert.match(
         server.output(),
@@ -164,7 +166,7 @@ describe('the plugin loaded by postgraphile --plugins', () => {
     }
   });
 
-  test('used as a library: makeCognitoPlugin in a pluginHook, as the README shows', async () => {
+  test('used as a library: makeCognitoPlugin in a pluginHook, as docs/plugin.md shows', async () => {
     const dir = tempDir();
     const script = path.join(dir, 'server.js');
     fs.writeFileSync(
@@ -172,13 +174,13 @@ describe('the plugin loaded by postgraphile --plugins', () => {
       `const http = require('http');
       const { postgraphile, makePluginHook } = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'postgraphile'))});
       const { makeCognitoPlugin, resolveConfig } = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
-      const settings = resolveConfig({ flags: { userPoolId: ${JSON.stringify(pool.poolId)}, endpoint: ${JSON.stringify(pool.endpoint)} }, env: process.env });
+      const settings = resolveConfig({ flags: { userPoolId: ${JSON.stringify(pool.poolId)}, endpoint: ${JSON.stringify(pool.endpoint)}, clientId: ${JSON.stringify(pool.clientId)}, allowedRoles: '*' }, env: process.env });
       const pluginHook = makePluginHook([makeCognitoPlugin(settings)]);
       const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
       http.createServer(postgraphile(${JSON.stringify(db.url)}, 'public', { pluginHook, pgDefaultRole: 'app_user', dynamicJson: true }))
         .listen(port, '127.0.0.1', () => console.log('listening on port ' + port));`,
     );
-    const server = await startServer({ command: [script], cwd: dir });
+    const server = await startServer({ command: [script], cwd: dir, env: cleanEnv({ AWS_REGION: 'local' }) });
     try {
       const ok = await server.graphql(WHOAMI, dave.accessToken);
       assert.equal(ok.status, 200, ok.text);
@@ -187,7 +189,7 @@ describe('the plugin loaded by postgraphile --plugins', () => {
       assert.deepEqual(notes.body.data!.allNotes, { nodes: [{ body: 'dave note' }] });
       assert.equal((await server.graphql(WHOAMI, 'not-a-token')).status, 403);
       // The configuration's warnings are printed at start-up in library use too.
-      assert.match(server.output(), /no app client id configured/);
+      assert.match(server.output(), /warning: AWS_REGION "local" is not an AWS region/);
     } finally {
       await server.stop();
     }
@@ -203,6 +205,22 @@ describe('the plugin loaded by postgraphile --plugins', () => {
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, /postgraphile-cognito: error: no user pool id given/);
     assert.doesNotMatch(result.stderr, /^\s+at /m);
+  });
+
+  test('without the security choices the plugin stops PostGraphile: exit 2, naming its own flags', () => {
+    const result = spawnSync(process.execPath, [POSTGRAPHILE_CLI, '--plugins', PLUGIN, '-c', db.url, '--cognito-user-pool-id', pool.poolId, '--cognito-endpoint', pool.endpoint], {
+      cwd: tempDir(),
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /postgraphile-cognito: error: no choice made for the app client, nor for the roles/);
+    assert.match(result.stderr, /--cognito-client-id '\*'/);
+    assert.match(result.stderr, /--cognito-allowed-roles '\*'/);
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
+    // Nor does it serve first: PostGraphile never got as far as listening.
+    assert.doesNotMatch(result.stdout, /listening on port/);
   });
 
   test('without the plugin, the seed recipe fails every request of a group member on PostgreSQL 14+', async (t) => {

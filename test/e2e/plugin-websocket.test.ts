@@ -8,47 +8,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, JwksFixture } from '../helpers/jwks-server';
 import { RunningServer, startServer } from '../helpers/server';
 import { withKid } from '../helpers/tokens';
+import { overWebSocket as overWs } from '../helpers/websocket';
 
 const POOL = 'local_ws1';
 let serverOutput = () => '';
-
-/** One query over a fresh graphql-ws connection that sends `token` as its authorization. */
-function overWebSocket(port: number, token: string, query: string): Promise<{ data?: unknown; errors?: { message: string }[] }> {
-  const client = createClient({
-    url: `ws://127.0.0.1:${port}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
-    retryAttempts: 0,
-    lazy: true,
-  });
-  return new Promise((resolve, reject) => {
-    let result: { data?: unknown; errors?: { message: string }[] } = {};
-    client.subscribe(
-      { query },
-      {
-        next: (value) => (result = value as typeof result),
-        error: (error) => {
-          void client.dispose();
-          // graphql-ws hands GraphQL errors over as an array; an error while PostGraphile builds the
-          // context (where the token is checked) closes the socket with 4500 and the message.
-          if (Array.isArray(error)) resolve({ errors: error as { message: string }[] });
-          else if ((error as { code?: number }).code === 4500) resolve({ errors: [{ message: String((error as { reason?: string }).reason) }] });
-          else reject(new Error(`WebSocket ${String((error as { type?: string }).type)} ${String((error as { code?: number }).code)}\n${serverOutput()}`));
-        },
-        complete: () => {
-          void client.dispose();
-          resolve(result);
-        },
-      },
-    );
-  });
-}
+const overWebSocket = (port: number, token: string, query: string) => overWs(port, token, query, serverOutput);
 
 describe('the plugin over WebSockets (graphql-ws)', () => {
   let db: TestDatabase;
@@ -62,7 +30,7 @@ describe('the plugin over WebSockets (graphql-ws)', () => {
     cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-ws-'));
     server = await startServer({
       cwd,
-      cliArgs: ['--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--authenticated-role', 'app_user', '--allowed-roles', 'app_admin'],
+      cliArgs: ['--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--client-id', 'client1', '--authenticated-role', 'app_user', '--allowed-roles', 'app_admin'],
       postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json', '--subscriptions', '--websockets', 'v1', '--websocket-operations', 'all'],
     });
     serverOutput = () => server.output();

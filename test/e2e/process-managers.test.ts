@@ -66,7 +66,10 @@ describe('under process managers', () => {
             COGNITO_USER_POOL_ID: '${POOL}',
             AWS_ENDPOINT_URL: '${jwks.endpoint}',
             COGNITO_CLIENT_ID: 'client1',
+            COGNITO_ALLOWED_ROLES: 'app_user',
             COGNITO_AUTHENTICATED_ROLE: 'app_user',
+            // Not a region (emulators set it so): a warning each instance must say.
+            AWS_REGION: 'local',
           },
         }],
       };`,
@@ -88,7 +91,7 @@ describe('under process managers', () => {
       // Each instance says its start-up line and warnings in pm2's log (cluster instances are workers too).
       const logs = fs.readdirSync(path.join(dir, '.pm2', 'logs')).map((f) => fs.readFileSync(path.join(dir, '.pm2', 'logs', f), 'utf8')).join('');
       assert.equal((logs.match(/postgraphile-cognito: user pool local_procs1/g) ?? []).length, instances);
-      assert.equal((logs.match(/warning: no allowed roles configured/g) ?? []).length, instances);
+      assert.equal((logs.match(/warning: AWS_REGION "local" is not an AWS region/g) ?? []).length, instances);
       const pids = list.map((p) => p.pid);
       assert.equal(pm2('delete', 'all').status, 0);
       await until(() => pids.every((pid) => !alive(pid)), 'pm2 instances to end');
@@ -127,7 +130,7 @@ describe('under process managers', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`--cluster-workers 2: workers verify tokens, and ${signal} to the primary ends them all`, async () => {
       const server = await startServer({
-        cliArgs: ['--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--authenticated-role', 'app_user'],
+        cliArgs: ['--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--client-id', 'client1', '--allowed-roles', 'app_user', '--authenticated-role', 'app_user'],
         postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json', '--cluster-workers', '2'],
         env: cleanEnv(),
       });

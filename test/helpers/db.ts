@@ -8,6 +8,25 @@ export function adminUrl(): string {
   return url;
 }
 
+/** Runs `sql` on the admin connection: for cluster-wide things such as roles. */
+export async function asAdmin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The connection string with another login role and password. */
+export function withUser(url: string, user: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.username = user;
+  parsed.password = password;
+  return parsed.toString();
+}
+
 // Roles are cluster-wide; test files run in parallel, so creation tolerates a race.
 const ROLES = ['app_anonymous', 'app_user', 'app_admin', 'app_staff'];
 
@@ -57,8 +76,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database with the row-level-security fixture, for one test file. */
-export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
+/** A fresh database with the row-level-security fixture (or other SQL; '' for none), for one test file. */
+export async function createTestDatabase(prefix: string, fixture = FIXTURE): Promise<TestDatabase> {
   const admin = adminUrl();
   const name = `pgc_${prefix}_${randomBytes(4).toString('hex')}`;
   const root = new Client({ connectionString: admin });
@@ -74,7 +93,7 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
   const url = withDatabase(admin, name);
   const client = new Client({ connectionString: url });
   await client.connect();
-  await client.query(FIXTURE);
+  if (fixture) await client.query(fixture);
   return {
     url,
     name,

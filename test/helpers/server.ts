@@ -28,6 +28,8 @@ export interface StartOptions {
   /** Run a different entry point than our CLI: [script, ...args] (e.g. postgraphile's own CLI). */
   command?: string[];
   timeoutMs?: number;
+  /** The Node.js binary (default: this one); the v5 tests give Node 22. */
+  node?: string;
 }
 
 /** Starts a real PostGraphile (through our CLI by default) and waits until it listens. */
@@ -37,7 +39,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const argv = options.command
     ? [...options.command, ...pgArgs]
     : [BIN, ...(options.cliArgs ?? []), '--', ...pgArgs];
-  const child = spawn(process.execPath, argv, {
+  const child = spawn(options.node ?? process.execPath, argv, {
     cwd: options.cwd ?? ROOT,
     env: options.env ?? cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

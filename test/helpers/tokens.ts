@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, KeyObject, sign as cryptoSign } from 'node:crypto';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -29,4 +29,14 @@ export function withKid(token: string, kid: string): string {
 
 export function now(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * A compact JWS over exactly these header and payload texts, RS256-signed
+ * with `privateKey`: for payloads jsonwebtoken refuses to sign (null, an
+ * array, a number) and headers it would not write (crit).
+ */
+export function signRaw(privateKey: KeyObject, header: Record<string, unknown>, payloadJson: string): string {
+  const head = `${b64(header)}.${Buffer.from(payloadJson).toString('base64url')}`;
+  return `${head}.${cryptoSign('sha256', Buffer.from(head), privateKey).toString('base64url')}`;
 }

@@ -1,15 +1,16 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { buildPostGraphileArgs, pluginFlags, shellLine, shellQuote } from '../../src/postgraphile/args';
+import { buildPostGraphileArgs, pluginFlags, shellLine, shellQuote } from '../../src/launch/args';
+import { ARGS_FAILED, argsFailureOutput } from '../../src/cli/commands/args';
 import { resolveConfig } from '../../src/config/resolve';
 import { RawSettings } from '../../src/config/types';
 import { KeyNotFoundError } from '../../src/errors';
-import { pemOf } from '../../src/pem';
+import { pemOf } from '../../src/jwks';
 import { jwksOf, sharedKey } from './helpers';
 
 const POOL = 'eu-west-1_AbCdEf123';
-const PLUGIN = '/opt/pgc/dist/plugin/index.js';
+const PLUGIN = '/opt/pgc/dist/adapters/v4/index.js';
 const k1 = sharedKey('k1');
 const k2 = sharedKey('k2');
 const keys = jwksOf(k1, k2).keys;
@@ -290,5 +291,15 @@ describe('shellQuote and shellLine', () => {
     for (const word of ['', 'x y', '$HOME', "'", 'a\nb', '*']) {
       assert.deepEqual(shellWords(shellQuote(word)), [word]);
     }
+  });
+});
+
+describe('what a failed args prints', () => {
+  test('one word PostGraphile refuses, as a line, or with --json before -- as a JSON list of it', () => {
+    assert.equal(argsFailureOutput(['--user-pool-id', POOL, '--', '-c', 'db']), `${ARGS_FAILED}\n`);
+    assert.deepEqual(JSON.parse(argsFailureOutput(['--json', '--user-pool-id', POOL])), [ARGS_FAILED]);
+    // --json after -- is PostGraphile's, not ours.
+    assert.equal(argsFailureOutput(['--', '--json']), `${ARGS_FAILED}\n`);
+    assert.match(ARGS_FAILED, /^--[a-z-]+$/, 'an option, so PostGraphile takes it as one and refuses it');
   });
 });

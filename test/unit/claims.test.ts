@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { claimAtPath, claimsToSettings, decideRole, settingNameForClaim, settingValue } from '../../src/plugin/claims';
+import { claimAtPath, claimsToSettings, decideRole, hasUnstorableText, REGISTERED_CLAIMS, settingNameForClaim, settingValue } from '../../src/claims';
 
 /** A setting name PostgreSQL 14+ accepts: dot-separated simple identifiers. */
 const VALID_SETTING = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
@@ -149,7 +149,41 @@ describe('claimsToSettings', () => {
     const { 'jwt.claims': _forwardJson, ...forward } = claimsToSettings(claims);
     const { 'jwt.claims': _backwardJson, ...backward } = claimsToSettings(reversed(claims));
     assert.deepEqual(forward, backward);
-    assert.deepEqual(forward, { 'jwt.claims.SUB': 'X', 'jwt.claims.su_b': 'y', 'jwt.claims.Cognito_Groups': 'h' });
+    // Registered claims keep their own settings: look-alikes (Sub, SUB, Cognito_Groups) never supply them.
+    assert.deepEqual(forward, { 'jwt.claims.sub': 's', 'jwt.claims.su_b': 'y', 'jwt.claims.cognito_groups': '["g"]' });
+  });
+
+  test("a look-alike of a registered claim never supplies its setting, even when the real claim is absent", () => {
+    for (const claims of [{ SUB: 'X' }, { Sub: 'X', Token_Use: 'id' }, { 'Cognito:Groups': ['app_admin'] }, { cognito_groups: 'app_admin' }, { 'COGNITO:USERNAME': 'mallory' }, { Client_ID: 'c' }]) {
+      const settings = claimsToSettings(claims);
+      assert.deepEqual(Object.keys(settings), ['jwt.claims'], JSON.stringify(claims));
+      // The JSON still holds them as they are: only the per-claim names are reserved.
+      assert.deepEqual(JSON.parse(settings['jwt.claims']!), claims);
+    }
+    for (const claim of REGISTERED_CLAIMS) {
+      const settings = claimsToSettings({ [claim]: 'real', [claim.toUpperCase()]: 'fake', [claim.replace(/^./, (c) => c.toUpperCase())]: 'fake2' });
+      const values = Object.entries(settings).filter(([name]) => name !== 'jwt.claims').map(([, value]) => value);
+      assert.deepEqual(values, ['real'], claim);
+    }
+  });
+});
+
+describe('hasUnstorableText', () => {
+  test('NUL anywhere, in a value or a name, at any depth, is unstorable', () => {
+    for (const claims of [{ name: 'a\u0000b' }, { sub: '\u0000' }, { 'na\u0000me': 'x' }, { groups: ['ok', 'b\u0000d'] }, { deep: { deeper: [{ x: 'y\u0000' }] } }, { deep: { ['k\u0000']: 1 } }]) {
+      assert.equal(hasUnstorableText(claims), true, JSON.stringify(claims));
+    }
+  });
+
+  test('unpaired surrogates are unstorable; pairs (emoji) are fine', () => {
+    assert.equal(hasUnstorableText({ name: '\ud800' }), true);
+    assert.equal(hasUnstorableText({ name: 'x\udc00y' }), true);
+    assert.equal(hasUnstorableText({ name: '\udc00\ud800' }), true);
+    assert.equal(hasUnstorableText({ name: 'smile \ud83d\ude00', other: 'é ü 中文' }), false);
+  });
+
+  test('ordinary claims, numbers, booleans and null are storable', () => {
+    assert.equal(hasUnstorableText({ sub: 'abc', exp: 1, email_verified: true, n: null, groups: ['a', 'b'], nested: { a: [1, 2] } }), false);
   });
 });
 
@@ -180,16 +214,25 @@ describe('claimAtPath', () => {
 describe('decideRole', () => {
   const groups = ['cognito:groups'];
 
-  test('a string claim is the role', () => {
-    assert.deepEqual(decideRole({ role: 'app_user' }, ['role'], []), { kind: 'role', role: 'app_user' });
+  test("a string claim is the role, with the allow-list '*'", () => {
+    assert.deepEqual(decideRole({ role: 'app_user' }, ['role'], '*'), { kind: 'role', role: 'app_user' });
   });
 
-  test('an array claim gives its first entry without an allow-list', () => {
-    assert.deepEqual(decideRole({ 'cognito:groups': ['app_admin', 'app_user'] }, groups, []), { kind: 'role', role: 'app_admin' });
+  test("an array claim gives its first entry with the allow-list '*'", () => {
+    assert.deepEqual(decideRole({ 'cognito:groups': ['app_admin', 'app_user'] }, groups, '*'), { kind: 'role', role: 'app_admin' });
+  });
+
+  test('an empty allow-list (no choice made) allows no role: fails closed', () => {
+    assert.equal(decideRole({ 'cognito:groups': ['app_admin'] }, groups, []).kind, 'refuse');
+    assert.equal(decideRole({ role: 'app_user' }, ['role'], []).kind, 'refuse');
+  });
+
+  test('no role claim (none): no token chooses a role, whatever it carries', () => {
+    assert.deepEqual(decideRole({ 'cognito:groups': ['app_admin'], role: 'postgres' }, null, '*'), { kind: 'none' });
   });
 
   test('non-string and empty entries are passed over', () => {
-    assert.deepEqual(decideRole({ 'cognito:groups': [1, '', null, 'app_user'] }, groups, []), { kind: 'role', role: 'app_user' });
+    assert.deepEqual(decideRole({ 'cognito:groups': [1, '', null, 'app_user'] }, groups, '*'), { kind: 'role', role: 'app_user' });
   });
 
   test('with an allow-list the first allowed entry wins', () => {
@@ -198,12 +241,12 @@ describe('decideRole', () => {
   });
 
   test('a nested path is followed', () => {
-    assert.deepEqual(decideRole({ a: { b: ['x', 'y'] } }, ['a', 'b', '1'], []), { kind: 'role', role: 'y' });
+    assert.deepEqual(decideRole({ a: { b: ['x', 'y'] } }, ['a', 'b', '1'], '*'), { kind: 'role', role: 'y' });
   });
 
   test('none when the claim is absent, empty, or holds no strings', () => {
     for (const claims of [{}, { 'cognito:groups': [] }, { 'cognito:groups': '' }, { 'cognito:groups': [1, true, null] }, { 'cognito:groups': 5 }, { 'cognito:groups': { a: 'b' } }]) {
-      assert.deepEqual(decideRole(claims, groups, []), { kind: 'none' }, JSON.stringify(claims));
+      assert.deepEqual(decideRole(claims, groups, '*'), { kind: 'none' }, JSON.stringify(claims));
       assert.deepEqual(decideRole(claims, groups, ['app_user']), { kind: 'none' }, JSON.stringify(claims));
     }
   });
@@ -222,11 +265,11 @@ describe('decideRole', () => {
 });
 
 describe('decideRole: NONE is never a role', () => {
-  test('without an allow-list, a claim naming none (any case) is refused: SET ROLE NONE would run as the connecting user', () => {
+  test("with the allow-list '*', a claim naming none (any case) is refused: SET ROLE NONE would run as the connecting user", () => {
     for (const name of ['none', 'NONE', 'None']) {
-      const decision = decideRole({ 'cognito:groups': [name, 'app_user'] }, ['cognito:groups'], []);
+      const decision = decideRole({ 'cognito:groups': [name, 'app_user'] }, ['cognito:groups'], '*');
       assert.equal(decision.kind, 'refuse', name);
     }
-    assert.deepEqual(decideRole({ 'cognito:groups': ['app_user', 'none'] }, ['cognito:groups'], []), { kind: 'role', role: 'app_user' });
+    assert.deepEqual(decideRole({ 'cognito:groups': ['app_user', 'none'] }, ['cognito:groups'], '*'), { kind: 'role', role: 'app_user' });
   });
 });

@@ -4,9 +4,9 @@ import { redact } from '../../src/config/urls';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { resolveConfig } from '../../src/config/resolve';
+import { requireSecurityChoices, resolveConfig, securityChoicesMissing } from '../../src/config/resolve';
 import { loadRcFile, RcFile } from '../../src/config/sources';
-import { RawSettings } from '../../src/config/types';
+import { RawSettings, SettingKey } from '../../src/config/types';
 import { ConfigError } from '../../src/errors';
 
 const POOL = 'eu-west-1_AbCdEf123';
@@ -194,22 +194,61 @@ describe('resolveConfig: defaults and derived values', () => {
   });
 });
 
-describe('resolveConfig: warnings', () => {
-  test('warns about a missing client id and missing allowed roles', () => {
-    const { warnings } = resolveConfig({ flags: { userPoolId: POOL } });
-    const texts = warnings.map((w) => w.text);
-    assert.equal(warnings.length, 2);
-    assert.ok(warnings.every((w) => w.about === 'verification'));
-    assert.ok(texts.some((w) => /client id/.test(w) && w.includes(POOL) && w.includes('--client-id')), texts.join('\n'));
-    assert.ok(texts.some((w) => /allowed roles/.test(w) && w.includes('cognito:groups')), texts.join('\n'));
+describe('security choices', () => {
+  const missingOf = (flags: Record<string, string>, flagLabel?: (key: SettingKey) => string) =>
+    securityChoicesMissing(resolveConfig({ flags: { userPoolId: POOL, ...flags } }).config, flagLabel);
+
+  test('both are missing by default, each with the flags that make it', () => {
+    const missing = missingOf({});
+    assert.equal(missing.length, 2);
+    assert.match(missing[0]!.what, /app client/);
+    assert.match(missing[0]!.hint, /--client-id .*--client-id '\*'/);
+    assert.match(missing[1]!.what, /cognito:groups/);
+    assert.match(missing[1]!.hint, /--allowed-roles .*--allowed-roles '\*'.*--role-claim none/);
   });
 
-  test("the plugin's flag names appear in its hints and warnings", () => {
-    const flagLabel = (key: string) => `--cognito-${key === 'clientId' ? 'client-id' : key === 'allowedRoles' ? 'allowed-roles' : 'user-pool-id'}`;
-    const { warnings } = resolveConfig({ flags: { userPoolId: POOL }, flagLabel });
-    assert.ok(warnings.some((w) => w.text.includes('--cognito-client-id')));
-    assert.ok(warnings.some((w) => w.text.includes('--cognito-allowed-roles')));
-    assert.throws(() => resolveConfig({ flagLabel }), (e: ConfigError) => /--cognito-user-pool-id/.test(e.hint ?? ''));
+  test("a list, or '*' alone, makes each choice", () => {
+    assert.deepEqual(missingOf({ clientId: 'c1', allowedRoles: 'app_user' }), []);
+    assert.deepEqual(missingOf({ clientId: '*', allowedRoles: '*' }), []);
+    assert.equal(resolveConfig({ flags: { userPoolId: POOL, clientId: ' * ', allowedRoles: '*' } }).config.clientIds, '*');
+    assert.equal(resolveConfig({ flags: { userPoolId: POOL, clientId: 'c1', allowedRoles: ['*'] as unknown as string } }).config.allowedRoles, '*');
+    assert.equal(missingOf({ clientId: 'c1' }).length, 1);
+    assert.equal(missingOf({ allowedRoles: 'r' }).length, 1);
+  });
+
+  test('--role-claim none needs no allowed roles, and drops the role claim', () => {
+    assert.deepEqual(missingOf({ clientId: 'c1', roleClaim: 'none' }), []);
+    assert.equal(resolveConfig({ flags: { userPoolId: POOL, roleClaim: 'NONE' } }).config.roleClaim, null);
+    const { warnings } = resolveConfig({ flags: { userPoolId: POOL, roleClaim: 'none', allowedRoles: 'r' } });
+    assert.match(warnings.map((w) => w.text).join('\n'), /--allowed-roles is ignored/);
+  });
+
+  test("'*' mixed with names is refused", () => {
+    configError(() => resolveConfig({ flags: { userPoolId: POOL, clientId: 'c1,*' } }), /--client-id mixes '\*'/);
+    configError(() => resolveConfig({ rc: rc({ userPoolId: POOL, allowedRoles: ['*', 'app_user'] }) }), /cognito\.allowedRoles in .* mixes/);
+  });
+
+  test('environment and rc file make the choices too', () => {
+    const env = resolveConfig({ flags: { userPoolId: POOL }, env: { COGNITO_CLIENT_ID: '*', COGNITO_ALLOWED_ROLES: '*' } }).config;
+    assert.deepEqual(securityChoicesMissing(env), []);
+    const fromRc = resolveConfig({ rc: rc({ userPoolId: POOL, clientId: '*', allowedRoles: ['app_user'] }) }).config;
+    assert.deepEqual(securityChoicesMissing(fromRc), []);
+  });
+
+  test('requireSecurityChoices throws a ConfigError (exit 2) naming each, in the flags of whoever is asking', () => {
+    const config = resolveConfig({ flags: { userPoolId: POOL } }).config;
+    const error = configError(() => requireSecurityChoices(config, (key) => `--cognito-${key}`), /no choice made for the app client, nor for the roles/);
+    assert.equal(error.exitCode, 2);
+    assert.match(error.hint ?? '', /--cognito-clientId/);
+    assert.match(error.hint ?? '', /--cognito-allowedRoles/);
+    assert.doesNotThrow(() => requireSecurityChoices(resolveConfig({ flags: { userPoolId: POOL, clientId: '*', roleClaim: 'none' } }).config));
+  });
+});
+
+describe('resolveConfig: warnings', () => {
+  test('no warning for a missing client id or allowed roles: they are security choices, required by the servers', () => {
+    const { warnings } = resolveConfig({ flags: { userPoolId: POOL } });
+    assert.deepEqual(warnings, []);
   });
 
   test('a region mismatch names the setting it came from', () => {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { defaultCacheDir, resolveConfig } from '../../src/config/resolve';
 import { ConfigError } from '../../src/errors';
 import { cacheFileFor, describeAge, readCachedJwks, writeCachedJwks } from '../../src/jwks/disk-cache';
-import { pemOf } from '../../src/pem';
+import { pemOf } from '../../src/jwks';
 import { sharedKey } from './helpers';
 
 const URL_A = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json';

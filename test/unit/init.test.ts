@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { loadRcFile, RawSettings, resolveConfig } from '../../src/config';
 import { ConfigError, UsageError } from '../../src/errors';
 import { cognitoSection, init, InitInput, optionsFromPostGraphileArgs, rcOptions, renderEcosystemFile, renderRcFile, renderSchemaSql } from '../../src/init';
-import { settingNameForClaim } from '../../src/plugin';
+import { settingNameForClaim } from '../../src/claims';
 import { tempDirs } from '../helpers/temp';
 
 const POOL = 'eu-west-1_AbCdEf123';
@@ -40,7 +40,7 @@ function usageError(fn: () => unknown, ...patterns: RegExp[]): UsageError {
 }
 
 function input(dir: string, over: Partial<InitInput> = {}): InitInput {
-  return { dir, flags: { userPoolId: POOL }, postgraphileArgs: [], pm2: false, instances: null, force: false, ...over };
+  return { dir, flags: { userPoolId: POOL, clientId: '1example23456789', allowedRoles: 'app_user' }, postgraphileArgs: [], pm2: false, instances: null, force: false, ...over };
 }
 
 describe('optionsFromPostGraphileArgs', () => {
@@ -254,6 +254,18 @@ describe('init: the files on disk', () => {
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
+  test("without the security choices it writes nothing: the file would make run refuse to start", () => {
+    const dir = tempDir();
+    const error = thrown(() => init(input(dir, { flags: { userPoolId: POOL } })));
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /no choice made for the app client/);
+    assert.match(error.hint ?? '', /--client-id '\*'/);
+    assert.deepEqual(fs.readdirSync(dir), []);
+    // Waived explicitly, the choice is written down as made.
+    init(input(dir, { flags: { userPoolId: POOL, clientId: '*', roleClaim: 'none' } }));
+    assert.deepEqual(loadRcFile(dir)!.cognito, { userPoolId: POOL, clientId: '*', tokenUse: 'access', roleClaim: 'none' });
+  });
+
   test('a folder that is not there: a usage error, no temp files', () => {
     const dir = path.join(tempDir(), 'missing');
     usageError(() => init(input(dir)), /cannot write \.postgraphilerc\.js/, /ENOENT/);
@@ -286,13 +298,14 @@ describe('init --sql: schema.sql', () => {
 
   test('init --sql writes the rc file with the roles it creates, and nothing when a name is refused', () => {
     const dir = tempDir();
-    const result = init({ dir, flags: { userPoolId: POOL }, postgraphileArgs: [], pm2: false, instances: null, sql: true, force: false });
+    const result = init({ dir, flags: { userPoolId: POOL, clientId: 'client1', allowedRoles: 'app_admin' }, postgraphileArgs: [], pm2: false, instances: null, sql: true, force: false });
     assert.deepEqual(result.written, ['.postgraphilerc.js', 'schema.sql']);
     const rc = evaluate(fs.readFileSync(path.join(dir, '.postgraphilerc.js'), 'utf8'), dir, 'rc-copy.js') as { options: Record<string, unknown>; cognito: Record<string, unknown> };
-    assert.equal(rc.options.defaultRole, 'app_anonymous');
+    assert.equal(rc.cognito.anonymousRole, 'app_anonymous');
     assert.equal(rc.cognito.authenticatedRole, 'app_user');
+    assert.match(fs.readFileSync(path.join(dir, 'schema.sql'), 'utf8'), /grant app_anonymous, app_user, app_admin to app_login;/);
     const refused = tempDir();
-    assert.ok(thrown(() => init({ dir: refused, flags: { userPoolId: POOL, allowedRoles: 'bad-name' }, postgraphileArgs: [], pm2: false, instances: null, sql: true, force: false })) instanceof UsageError);
+    assert.ok(thrown(() => init({ dir: refused, flags: { userPoolId: POOL, clientId: 'client1', allowedRoles: 'bad-name' }, postgraphileArgs: [], pm2: false, instances: null, sql: true, force: false })) instanceof UsageError);
     assert.deepEqual(fs.readdirSync(refused), []);
   });
 });

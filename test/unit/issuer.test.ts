@@ -10,7 +10,7 @@ import { resolveConfig } from '../../src/config/resolve';
 import { fetchJwks } from '../../src/jwks/fetch';
 import { KeyCache } from '../../src/jwks/cache';
 import { DEMO_USERS, LocalIssuer } from '../../src/issuer';
-import { CognitoVerifier, TokenRejectedError } from '../../src/plugin/verify';
+import { CognitoVerifier, TokenRejectedError } from '../../src/verify';
 
 const POOL = 'local_Issuer1';
 const CLIENT = 'issuerclient1';

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChallengeError, CognitoUnavailableError, ConfigError, ExitCode, SignInRefusedError, UsageError } from '../../src/errors';
 import { CognitoApiError, describeRefusal, expiryOf, isFlowNotOffered, issuerMismatch, secretHash, tokenOutput, unansweredChallenge } from '../../src/login';
-import { escapeForTerminal } from '../../src/terminal';
 
 const context = { flow: 'password' as const, clientId: 'client1', userPoolId: 'eu-west-1_AbC123', username: 'alice@example.com' };
 const refusal = (type: string, message: string, status = 400) => new CognitoApiError(status, type, message);
@@ -115,13 +114,5 @@ describe('login: the issuer of the tokens against the one run checks', () => {
     const text = issuerMismatch({ accessToken: jwtWith({ iss: 'http://127.0.0.1:9229/local_AbC' }) }, 'http://localhost:9229/local_AbC');
     assert.match(text!, /expect http:\/\/localhost:9229\/local_AbC/);
     assert.match(text!, /set --endpoint http:\/\/127\.0\.0\.1:9229 /);
-  });
-});
-
-describe('escapeForTerminal', () => {
-  test('control, C1 and bidi characters are escaped; plain text is kept; long text is cut', () => {
-    assert.equal(escapeForTerminal('alice@example.com {"a": [1, 2]}'), 'alice@example.com {"a": [1, 2]}');
-    assert.equal(escapeForTerminal('a\u0007b\u009bc\u2066d\n'), 'a\\u0007b\\u009bc\\u2066d\\u000a');
-    assert.equal(escapeForTerminal('x'.repeat(10), 4), 'xxxx…');
   });
 });

@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
-import { pemOf, selectKeys, decodeJwtHeader, kidOfToken } from '../../src/pem';
+import { pemOf, selectKeys } from '../../src/jwks';
+import { decodeJwtHeader, kidOfToken } from '../../src/verify';
 import { KeyNotFoundError, PostgraphileCognitoError, UsageError } from '../../src/errors';
 import { UsableKey } from '../../src/jwks/validate';
 import { b64url, jwksOf, makeKey, sharedKey, signToken, TestKey } from './helpers';
@@ -79,38 +80,40 @@ describe('selectKeys', () => {
     assert.match(error.hint ?? '', /k1, k2, k3/);
   });
 
-  test('--for-token picks the key named by the token header kid', () => {
+  test("--for-token picks the key named by the token header's kid", () => {
     const token = signToken({ sub: 'user-1', token_use: 'access' }, k2);
-    assert.deepEqual(kids(selectKeys(three, { forToken: token })), ['k2']);
+    assert.deepEqual(kids(selectKeys(three, { tokenKid: kidOfToken(token) })), ['k2']);
     const other = signToken({ sub: 'user-1' }, k3);
-    assert.deepEqual(kids(selectKeys(three, { forToken: other })), ['k3']);
+    assert.deepEqual(kids(selectKeys(three, { tokenKid: kidOfToken(other) })), ['k3']);
   });
 
   test('--for-token with surrounding whitespace still works', () => {
     const token = signToken({ sub: 'user-1' }, k1);
-    assert.deepEqual(kids(selectKeys(three, { forToken: `  ${token}\n` })), ['k1']);
+    assert.deepEqual(kids(selectKeys(three, { tokenKid: kidOfToken(`  ${token}\n`) })), ['k1']);
   });
 
   test('--for-token whose kid is unknown is a KeyNotFoundError listing the pool kids', () => {
     const stranger = sharedKey('stranger');
     const token = signToken({ sub: 'user-1' }, stranger);
-    expectError(() => selectKeys(three, { forToken: token }), KeyNotFoundError, 2, /stranger/, /k1, k2, k3/);
+    expectError(() => selectKeys(three, { tokenKid: kidOfToken(token) }), KeyNotFoundError, 2, /stranger/, /k1, k2, k3/);
   });
 
-  test('--for-token with junk is a UsageError', () => {
-    for (const junk of ['junk', 'a.b.c', '....', `${b64url({ alg: 'RS256' })}.e30.sig`, `${b64url({ kid: 5 })}.e30.x`]) {
-      expectError(() => selectKeys(three, { forToken: junk }), UsageError, 2, /--for-token is not a JWT/);
+  test("an unknown token kid with escape sequences is shown escaped, never raw", () => {
+    const error = expectError(() => selectKeys(three, { tokenKid: '\u001b]0;owned\u0007\u001b[2J' }), KeyNotFoundError, 2, /\\u001b\]0;owned/);
+    assert.doesNotMatch(error.message, /[\u0000-\u001f\u007f-\u009f]/);
+  });
+
+  test('kidOfToken of junk is null (pem --for-token then exits 2)', () => {
+    for (const junk of ['junk', 'a.b.c', '....', '', `${b64url({ alg: 'RS256' })}.e30.sig`, `${b64url({ kid: 5 })}.e30.x`]) {
+      assert.equal(kidOfToken(junk), null, JSON.stringify(junk));
     }
-    // An empty --for-token is a bad token, not "no selector" (which could silently pick a key).
-    expectError(() => selectKeys(three, { forToken: '' }), UsageError, 2, /--for-token is not a JWT/);
-    expectError(() => selectKeys(jwksOf(k1).keys, { forToken: '' }), UsageError, 2, /--for-token is not a JWT/);
   });
 
   test('two selectors are a UsageError', () => {
     const token = signToken({ sub: 'x' }, k1);
     expectError(() => selectKeys(three, { kid: 'k1', all: true }), UsageError, 2, /only one/);
-    expectError(() => selectKeys(three, { kid: 'k1', forToken: token }), UsageError, 2, /only one/);
-    expectError(() => selectKeys(three, { forToken: token, all: true }), UsageError, 2, /only one/);
+    expectError(() => selectKeys(three, { kid: 'k1', tokenKid: kidOfToken(token) }), UsageError, 2, /only one/);
+    expectError(() => selectKeys(three, { tokenKid: kidOfToken(token), all: true }), UsageError, 2, /only one/);
   });
 
   test('--all returns every key', () => {
@@ -144,8 +147,9 @@ describe('decodeJwtHeader and kidOfToken', () => {
     for (const token of junk) assert.equal(decodeJwtHeader(token), null, JSON.stringify(token));
   });
 
-  test('kidOfToken refuses a header without a string kid', () => {
-    expectError(() => kidOfToken(`${b64url({ alg: 'RS256', kid: '' })}.e30.x`), UsageError, 2);
-    expectError(() => kidOfToken(`${b64url({ alg: 'RS256', kid: 7 })}.e30.x`), UsageError, 2);
+  test('kidOfToken is null for a header without a non-empty string kid', () => {
+    assert.equal(kidOfToken(`${b64url({ alg: 'RS256', kid: '' })}.e30.x`), null);
+    assert.equal(kidOfToken(`${b64url({ alg: 'RS256', kid: 7 })}.e30.x`), null);
+    assert.equal(kidOfToken('junk'), null);
   });
 });

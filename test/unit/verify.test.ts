@@ -5,8 +5,8 @@ import jwt from 'jsonwebtoken';
 import { resolveConfig } from '../../src/config/resolve';
 import { RawSettings } from '../../src/config/types';
 import { KeyCache } from '../../src/jwks/cache';
-import { CognitoVerifier, MAX_TOKEN_LENGTH, TokenRejectedError } from '../../src/plugin/verify';
-import { pemOf } from '../../src/pem';
+import { CognitoVerifier, MAX_TOKEN_LENGTH, TokenRejectedError } from '../../src/verify';
+import { pemOf } from '../../src/jwks';
 import { b64url, jwksOf, nowSeconds, sharedKey, signToken, TestKey } from './helpers';
 
 const k1 = sharedKey('k1');
@@ -16,7 +16,7 @@ const SUB = 'sub-7f3a9c21-secret-value';
 const USERNAME = 'alice-private-name';
 
 function configOf(flags: RawSettings = {}) {
-  return resolveConfig({ flags: { userPoolId: 'local_pool1', endpoint: 'http://127.0.0.1:9', ...flags } }).config;
+  return resolveConfig({ flags: { userPoolId: 'local_pool1', endpoint: 'http://127.0.0.1:9', clientId: '*', allowedRoles: '*', ...flags } }).config;
 }
 
 /** A verifier over a cache primed with k1 and k2; its loader serves the same keys and counts calls. */
@@ -158,10 +158,19 @@ describe('CognitoVerifier: token use and client', () => {
     await rejects(verifier, sign(idClaims({ aud: 'other', client_id: 'client1' })), 403, /aud/);
   });
 
-  test('without configured client ids every client is accepted', async () => {
-    const { verifier } = verifierOf({ tokenUse: 'any' });
+  test("with client id '*' every client is accepted", async () => {
+    const { verifier } = verifierOf({ tokenUse: 'any', clientId: '*' });
     assert.equal((await verifier.verify(sign(accessClaims({ client_id: 'anything' })))).client_id, 'anything');
     assert.equal((await verifier.verify(sign(idClaims({ aud: 'whatever' })))).aud, 'whatever');
+  });
+
+  test('with no client id chosen, no token passes (the servers refuse to start; this fails closed)', async () => {
+    const config = resolveConfig({ flags: { userPoolId: 'local_pool1', endpoint: 'http://127.0.0.1:9', tokenUse: 'any' } }).config;
+    const cache = new KeyCache(async () => jwksOf(k1, k2));
+    cache.prime(jwksOf(k1, k2));
+    const verifier = new CognitoVerifier(config, cache);
+    await rejects(verifier, sign(accessClaims()), 403, /app client/);
+    await rejects(verifier, sign(idClaims()), 403, /app client/);
   });
 });
 

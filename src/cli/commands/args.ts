@@ -1,8 +1,22 @@
 import { Command } from 'commander';
 import * as log from '../../log';
-import { locatePostGraphile, shellLine } from '../../postgraphile';
+import { planServer, postgraphileArgsFor, prepare, shellLine } from '../../launch';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
-import { postgraphileArgsFor, prepare } from '../prepare';
+
+/**
+ * What a failed \`args\` prints on stdout instead of the list: an option
+ * PostGraphile refuses ("unknown option"), so a script that ignores the exit
+ * code (eval "npx postgraphile $(postgraphile-cognito args)") stops there
+ * rather than starting PostGraphile with no token check at all.
+ */
+export const ARGS_FAILED = '--postgraphile-cognito-args-failed';
+
+/** The stdout of a failed \`args\`, in the form asked for; \`words\` are the arguments after \`args\`. */
+export function argsFailureOutput(words: readonly string[]): string {
+  const dash = words.indexOf('--');
+  const ours = dash >= 0 ? words.slice(0, dash) : words;
+  return ours.includes('--json') ? `${JSON.stringify([ARGS_FAILED], null, 2)}\n` : `${ARGS_FAILED}\n`;
+}
 
 export function argsCommand(): Command {
   const command = new Command('args')
@@ -13,26 +27,37 @@ export function argsCommand(): Command {
   command.addHelpText(
     'after',
     `
-The list starts with --plugins (our verification plugin, merged with yours),
-then --jwt-secret <PEM>, --jwt-verify-algorithms RS256, --jwt-verify-issuer,
+For PostGraphile v4 (the project's, else the bundled one), the list starts
+with --plugins (our verification plugin, merged with yours), then
+--jwt-secret <PEM>, --jwt-verify-algorithms RS256, --jwt-verify-issuer,
 --jwt-verify-audience, --jwt-verify-clock-tolerance and --jwt-role, then your
-configuration as the plugin's own flags (--cognito-user-pool-id, ...; defaults
-left out), then your own arguments untouched. A PostGraphile started from it
-checks tokens exactly as \`run\` does.
+configuration as the plugin's own flags (--cognito-user-pool-id, ..., defaults
+included), then your own arguments untouched.
+
+For a project on PostGraphile v5, it is one -P: your presets (or amber, when
+there is no graphile.config), then our preset, with the whole configuration in
+its name (…/preset.js:cfg_…), then your own arguments untouched.
+
+Either way, a PostGraphile started from it checks tokens exactly as \`run\` does.
+
+On failure it exits non-zero and prints only ${ARGS_FAILED},
+which PostGraphile refuses as an unknown option (with --json: a list of that
+one word): a script that misses the exit code still starts no server.
 
 Examples:
-  $ export COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123
-  $ eval "npx postgraphile $(postgraphile-cognito args -- -c postgres:///app)"
-  $ postgraphile-cognito args --json -- -c postgres:///app > pg-args.json`,
+  $ export COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 COGNITO_CLIENT_ID=1example23456789 COGNITO_ALLOWED_ROLES=app_user
+  $ args=$(npx postgraphile-cognito args -- -c "$DATABASE_URL") || exit
+  $ eval "npx postgraphile $args"
+  $ npx postgraphile-cognito args --json -- -c "$DATABASE_URL" > pg-args.json || exit`,
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
-    const prepared = await prepare(settingsFromOptions(opts));
+    // The list is for `npx postgraphile`, which finds the project's PostGraphile, v4 or v5, as run does.
+    const plan = await planServer(postgraphileArgs, { checkNode: false });
+    const prepared = await prepare(settingsFromOptions(opts), plan.sources, { server: true });
     for (const warning of prepared.warnings) log.warn(warning);
-    // The list is for `npx postgraphile`, which finds the project's PostGraphile: refuse a v5 as run does.
     // (Plugins are not checked: they need to load where the list is used, not here.)
-    locatePostGraphile(process.cwd());
-    const args = postgraphileArgsFor(prepared, postgraphileArgs);
+    const args = postgraphileArgsFor(prepared, postgraphileArgs, plan);
     process.stdout.write(opts.json ? `${JSON.stringify(args, null, 2)}\n` : `${shellLine(args)}\n`);
   });
   return command;

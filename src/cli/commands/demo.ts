@@ -6,7 +6,8 @@ export function demoCommand(): Command {
   const command = new Command('demo')
     .description('try it with no AWS account: a local Cognito-compatible issuer, PostgreSQL with row-level security, and PostGraphile')
     .option('--port <port>', `port for GraphQL on 127.0.0.1; 0 picks a free one (default: ${DEFAULT_DEMO_PORT}, or a free one when it is taken)`)
-    .option('--database-url <url>', 'use this PostgreSQL (creates schema demo and demo_* roles in it) instead of an embedded one [env DATABASE_URL]');
+    .option('--database-url <url>', 'use this PostgreSQL (creates schema demo and demo_* roles in it) instead of an embedded one [env DATABASE_URL]')
+    .option('--print-sql', "print the SQL of the demo's roles and schema, to load into your own database, and exit; nothing is started");
   command.addHelpText(
     'after',
     `
@@ -18,9 +19,16 @@ with its data in a temporary folder, deleted on exit. Ctrl-C stops everything
 
 Examples:
   $ npx postgraphile-cognito demo
-  $ postgraphile-cognito demo --port 0 --database-url postgres://postgres:secret@localhost/scratch`,
+  $ npx postgraphile-cognito demo --port 0 --database-url postgres://postgres:secret@localhost/scratch
+  $ npx postgraphile-cognito demo --print-sql > demo.sql`,
   );
   command.action(async (opts: Record<string, unknown>) => {
+    if (opts.printSql === true) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { printableSchemaSql } = require('../../demo/schema') as typeof import('../../demo/schema');
+      process.stdout.write(printableSchemaSql());
+      return;
+    }
     const fromEnv = process.env.DATABASE_URL?.trim();
     // Loaded when used: the demo brings PostgreSQL's client and the issuer, which other commands do not need.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

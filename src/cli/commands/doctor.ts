@@ -48,11 +48,11 @@ Exit codes: 0 when nothing failed (warnings allowed), 1 when a check failed
 usage error.
 
 Examples:
-  $ postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 -- -c postgres:///app --default-role app_anonymous
-  $ DATABASE_URL=postgres:///app postgraphile-cognito doctor --allowed-roles app_user,app_admin
-  $ postgraphile-cognito doctor --json -- -c "$DATABASE_URL" | jq '.checks[] | select(.status == "fail")'
-  $ postgraphile-cognito doctor --token "$TOKEN" --sql 'select * from note' -- -c postgres:///app --default-role app_anonymous
-  $ postgraphile-cognito login --username alice@example.com | postgraphile-cognito doctor --token - --json`,
+  $ npx postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app --default-role app_anonymous
+  $ DATABASE_URL=postgres:///app npx postgraphile-cognito doctor --client-id '*' --allowed-roles app_user,app_admin
+  $ npx postgraphile-cognito doctor --json -- -c "$DATABASE_URL" | jq '.checks[] | select(.status == "fail")'
+  $ npx postgraphile-cognito doctor --client-id 1example23456789 --allowed-roles app_user --token "$TOKEN" --sql 'select * from note' -- -c postgres:///app --default-role app_anonymous
+  $ npx postgraphile-cognito login --username alice@example.com | npx postgraphile-cognito doctor --token - --json`,
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);

@@ -29,7 +29,8 @@ ecosystem.config.cjs instead, as .js files there cannot be CommonJS.
 --sql also writes ${SCHEMA_FILE}, a starting schema that matches the rc file:
 the login role ${LOGIN_ROLE} (LOGIN, NOINHERIT, not a superuser, no BYPASSRLS,
 and no password: set one with psql's \\password, so none lands in a file),
-the anonymous role (--default-role after --, default ${DEFAULT_ANONYMOUS_ROLE}),
+the anonymous role (--default-role after --, else --anonymous-role, default
+${DEFAULT_ANONYMOUS_ROLE}),
 the authenticated role (--authenticated-role, default ${DEFAULT_AUTHENTICATED_ROLE}) and
 --allowed-roles, granted to ${LOGIN_ROLE}, and a table note (in the first -s
 schema, else public) whose policy lets each user see only rows whose
@@ -37,10 +38,10 @@ owner_sub is their token's sub (jwt.claims.sub, as run sets it). Both
 defaults are written into the rc file too.
 
 Examples:
-  $ npx postgraphile-cognito init --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 -- --default-role app_anonymous
-  $ npx postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 --allowed-roles app_user -- -s app_public --port 5000
+  $ npx postgraphile-cognito init --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- --default-role app_anonymous
+  $ npx postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -s app_public --port 5000
   $ DATABASE_URL=postgres:///app pm2 start ecosystem.config.js
-  $ npx postgraphile-cognito init --pm2 --instances 2 --force --user-pool-id eu-west-1_AbCdEf123
+  $ npx postgraphile-cognito init --pm2 --instances 2 --force --user-pool-id eu-west-1_AbCdEf123 --client-id '*' --role-claim none
   $ npx postgraphile-cognito init --sql --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_admin
   $ psql "$ADMIN_DATABASE_URL" -v ON_ERROR_STOP=1 -f ${SCHEMA_FILE} && psql "$ADMIN_DATABASE_URL" -c '\\password ${LOGIN_ROLE}'`,
   );

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
+import { printable, printableJson } from '../../printable';
 import { addConfigOptions, settingsFromOptions } from '../options';
-import { prepare } from '../prepare';
+import { prepare } from '../../launch';
 
 export function keysCommand(): Command {
   const command = new Command('keys')
@@ -11,17 +12,18 @@ export function keysCommand(): Command {
     'after',
     `
 Examples:
-  $ postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
-  $ COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 postgraphile-cognito keys --json | jq -r '.[].kid'`,
+  $ npx postgraphile-cognito keys --user-pool-id eu-west-1_AbCdEf123
+  $ COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 npx postgraphile-cognito keys --json | jq -r '.[].kid'`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const { jwks } = await prepare(settingsFromOptions(opts));
     const rows = jwks.keys.map(({ jwk }) => ({ kid: jwk.kid, alg: jwk.alg ?? '', kty: jwk.kty, use: jwk.use ?? '' }));
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      process.stdout.write(`${printableJson(rows, 2)}\n`);
       return;
     }
-    const table = [['KID', 'ALG', 'KTY', 'USE'], ...rows.map((r) => [r.kid, r.alg || '-', r.kty, r.use || '-'])];
+    // A kid is whatever the endpoint served: never raw on a terminal.
+    const table = [['KID', 'ALG', 'KTY', 'USE'], ...rows.map((r) => [printable(r.kid), r.alg || '-', r.kty, r.use || '-'])];
     const widths = [0, 1, 2].map((i) => Math.max(...table.map((row) => row[i]!.length)));
     for (const row of table) {
       process.stdout.write(`${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ')}\n`);

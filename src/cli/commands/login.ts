@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { loadRcFile, resolveConfig } from '../../config';
 import { UsageError } from '../../errors';
 import * as log from '../../log';
-import { escapeForTerminal } from '../../terminal';
+import { printable } from '../../printable';
 import { addConfigOptions, settingsFromOptions } from '../options';
 
 const CLIENT_SECRET_ENV = 'COGNITO_CLIENT_SECRET';
@@ -61,14 +61,16 @@ Examples:
 
     const { config, warnings } = resolveConfig({ flags: settingsFromOptions(opts), env: process.env, rc: loadRcFile(process.cwd()) });
     for (const warning of warnings) if (warning.about === 'pool') log.warn(warning.text);
-    if (config.clientIds.length !== 1) {
+    // '*' (any app client, for run) names none to sign in with.
+    const clientIds = config.clientIds === '*' ? [] : config.clientIds;
+    if (clientIds.length !== 1) {
       throw new UsageError(
-        config.clientIds.length === 0 ? 'login needs the app client to sign in with' : `login signs in with one app client, but ${config.clientIds.length} are configured`,
+        clientIds.length === 0 ? 'login needs the app client to sign in with' : `login signs in with one app client, but ${clientIds.length} are configured`,
         'pass --client-id ID (the Cognito console lists it under App clients)',
       );
     }
     const secretText = typeof opts.clientSecret === 'string' ? opts.clientSecret : process.env[CLIENT_SECRET_ENV];
-    const client = { endpoint: config.endpoint, userPoolId: config.userPoolId, clientId: config.clientIds[0]!, clientSecret: secretText ? secretText : null };
+    const client = { endpoint: config.endpoint, userPoolId: config.userPoolId, clientId: clientIds[0]!, clientSecret: secretText ? secretText : null };
 
     let tokens;
     if (refreshArgument !== null) {
@@ -84,7 +86,7 @@ Examples:
     if (mismatch) log.warn(mismatch);
     const output = tokenOutput(tokens);
     const until = output.accessTokenExpiresAt ? `; the access token expires at ${output.accessTokenExpiresAt}` : '';
-    log.info(`${tokens.flow === 'refresh' ? 'refreshed the tokens' : `signed in ${escapeForTerminal(username ?? '')} with ${tokens.flow === 'srp' ? 'USER_SRP_AUTH' : 'USER_PASSWORD_AUTH'}`}${until}`);
+    log.info(`${tokens.flow === 'refresh' ? 'refreshed the tokens' : `signed in ${printable(username ?? '')} with ${tokens.flow === 'srp' ? 'USER_SRP_AUTH' : 'USER_PASSWORD_AUTH'}`}${until}`);
     process.stdout.write(opts.json === true ? `${JSON.stringify(output, null, 2)}\n` : `${opts.id === true ? tokens.idToken : tokens.accessToken}\n`);
   });
   return command;

@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../../errors';
 import { fsReason, writeTempFile } from '../../files';
-import { pemOf, selectKeys } from '../../pem';
+import { pemOf, selectKeys } from '../../jwks';
+import { prepare } from '../../launch';
+import { kidOfToken } from '../../verify';
 import { addConfigOptions, settingsFromOptions } from '../options';
-import { prepare } from '../prepare';
 
 export function pemCommand(): Command {
   const command = new Command('pem')
@@ -22,18 +23,18 @@ A pool has two keys and nothing in the JWKS says which signs which token
 type, so with several keys you must choose.
 
 Examples:
-  $ postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --kid abcd1234=
-  $ echo "$ACCESS_TOKEN" | postgraphile-cognito pem --for-token - --out /etc/app/cognito.pem
-  $ postgraphile-cognito pem --all > pool-keys.pem`,
+  $ npx postgraphile-cognito pem --user-pool-id eu-west-1_AbCdEf123 --kid abcd1234=
+  $ echo "$ACCESS_TOKEN" | npx postgraphile-cognito pem --for-token - --out /etc/app/cognito.pem
+  $ npx postgraphile-cognito pem --all > pool-keys.pem`,
   );
   command.action(async (opts: Record<string, unknown>) => {
-    const forToken = typeof opts.forToken === 'string' ? (opts.forToken === '-' ? readStdin() : opts.forToken) : null;
+    const tokenKid = typeof opts.forToken === 'string' ? tokenKidOrExit(opts.forToken === '-' ? readStdin() : opts.forToken) : null;
     const { jwks, config } = await prepare(settingsFromOptions(opts));
-    const otherSelector = forToken !== null || opts.all === true;
+    const otherSelector = tokenKid !== null || opts.all === true;
     const keys = selectKeys(jwks.keys, {
       // --kid, or else the rc file's cognito.kid when no other selector is given.
       kid: typeof opts.kid === 'string' || !otherSelector ? config.kid : null,
-      forToken,
+      tokenKid,
       all: opts.all === true,
     });
     const text = keys.map((k) => pemOf(k.jwk)).join('');
@@ -41,6 +42,15 @@ Examples:
     else process.stdout.write(text);
   });
   return command;
+}
+
+/** The `kid` in a JWT's header, read without verifying anything. */
+function tokenKidOrExit(token: string): string {
+  const kid = kidOfToken(token);
+  if (kid === null) {
+    throw new UsageError('--for-token is not a JWT with a kid in its header', 'pass a Cognito access or ID token (three base64url parts separated by dots)');
+  }
+  return kid;
 }
 
 function isDirectory(target: string): boolean {
@@ -52,7 +62,7 @@ function isDirectory(target: string): boolean {
 }
 
 function readStdin(): string {
-  const hint = 'pipe the token in (echo "$TOKEN" | postgraphile-cognito pem --for-token -), or pass it as --for-token TOKEN';
+  const hint = 'pipe the token in (echo "$TOKEN" | npx postgraphile-cognito pem --for-token -), or pass it as --for-token TOKEN';
   if (process.stdin.isTTY) throw new UsageError('--for-token - reads the token from stdin, which is a terminal', hint);
   let token: string;
   try {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 import { FRESH_COPY_MS } from '../../jwks';
-import { launchWithPlugin, prepare } from '../prepare';
+import { runServer } from '../../launch';
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -16,14 +16,15 @@ its own, and pm2 or --cluster-workers manage the real server. It is the
 project's own PostGraphile when that is v4, else the bundled 4.14.
 
 Examples:
-  $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 -- -c postgres:///app
-  $ COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 postgraphile-cognito run -- -c "$DATABASE_URL" --default-role app_anonymous
-  $ postgraphile-cognito run --allowed-roles app_user,app_admin --authenticated-role app_user -- -c postgres:///app`,
+  $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app
+  $ export COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 COGNITO_CLIENT_ID=1example23456789 COGNITO_ALLOWED_ROLES=app_user
+  $ npx postgraphile-cognito run -- -c "$DATABASE_URL" --default-role app_anonymous
+  $ npx postgraphile-cognito run --client-id '*' --allowed-roles app_user,app_admin --authenticated-role app_user -- -c postgres:///app`,
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
     // A restart finds a recent copy of the keys on disk: start from it, and let the plugin refresh it once serving.
-    launchWithPlugin(await prepare(settingsFromOptions(opts), undefined, { freshForMs: FRESH_COPY_MS }), postgraphileArgs);
+    await runServer(settingsFromOptions(opts), postgraphileArgs, { freshForMs: FRESH_COPY_MS });
   });
   return command;
 }

@@ -30,9 +30,9 @@ unavailable; with --database, 0 also means the request runs, and 1 that it
 would fail.
 
 Examples:
-  $ postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
-  $ pbpaste | postgraphile-cognito verify --json - | jq .reason
-  $ postgraphile-cognito verify --database --sql 'select * from note' "$TOKEN" -- -c postgres:///app --default-role app_anonymous`,
+  $ npx postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
+  $ pbpaste | npx postgraphile-cognito verify --json - | jq .reason
+  $ npx postgraphile-cognito verify --client-id 1example23456789 --allowed-roles app_user --database --sql 'select * from note' "$TOKEN" -- -c postgres:///app --default-role app_anonymous`,
   );
   command.action(async (tokenArgument: string, operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);

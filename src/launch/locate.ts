@@ -6,41 +6,56 @@ export interface PostGraphileInstall {
   /** Folder of the postgraphile package. */
   dir: string;
   version: string;
+  major: 4 | 5;
   /** Its command-line entry point. */
   cliPath: string;
   /** `project` when found from the working directory, `bundled` when ours. */
   origin: 'project' | 'bundled';
 }
 
+export interface LocateOptions {
+  /** Only v4 will do (the demo, whose server hooks are a v4 plugin): a project's v5 is passed over for the bundled v4. */
+  v4Only?: boolean;
+}
+
 /**
- * The PostGraphile `run` launches: the user's project's own when it is v4,
- * else the one bundled with this package. A v5 in the project is refused: it
- * is a different product without JWT flags, and silently running our v4
- * instead would hide that.
+ * The PostGraphile `run` launches: the user's project's own (v4 or v5), else
+ * the v4 bundled with this package.
  */
-export function locatePostGraphile(cwd: string): PostGraphileInstall {
+export function locatePostGraphile(cwd: string, { v4Only = false }: LocateOptions = {}): PostGraphileInstall {
   const project = findInNodeModules(cwd);
   if (project) {
     const major = majorOf(project.version);
-    if (major === 4) return { ...project, origin: 'project' };
-    if (major !== null && major >= 5) {
+    if (major === 4) return { ...project, major, cliPath: path.join(project.dir, 'build', 'postgraphile', 'cli.js'), origin: 'project' };
+    if (major === 5 && !v4Only) return { ...project, major, cliPath: path.join(project.dir, 'dist', 'cli-run.js'), origin: 'project' };
+    if (major !== 5) {
       throw new PostGraphileVersionError(
-        `the project has PostGraphile ${project.version} (${project.dir}); postgraphile-cognito drives PostGraphile v4`,
-        'PostGraphile v5 has no JWT flags; install postgraphile@^4.14.1 in this project, or remove it to use the bundled v4',
+        `the project has PostGraphile ${project.version} (${project.dir}), which postgraphile-cognito does not drive`,
+        major !== null && major > 5 ? 'install postgraphile@^5 or postgraphile@^4.14.1' : 'install postgraphile@^4.14.1 or postgraphile@^5',
       );
     }
-    throw new PostGraphileVersionError(
-      `the project has PostGraphile ${project.version} (${project.dir}), which is too old`,
-      'install postgraphile@^4.14.1',
-    );
   }
   const bundledDir = path.dirname(require.resolve('postgraphile/package.json'));
   const bundled = readInstall(bundledDir);
   if (!bundled) throw new PostGraphileVersionError('the bundled PostGraphile is missing', 'reinstall postgraphile-cognito');
-  return { ...bundled, origin: 'bundled' };
+  return { ...bundled, major: 4, cliPath: path.join(bundled.dir, 'build', 'postgraphile', 'cli.js'), origin: 'bundled' };
 }
 
-function findInNodeModules(start: string): Omit<PostGraphileInstall, 'origin'> | null {
+/** PostGraphile v5 (grafast, grafserv) needs Promise.withResolvers: Node 22. Under 20 it starts, then every query fails. */
+export const V5_MIN_NODE = 22;
+
+/** Exit 2 before anything starts when this Node cannot run the project's v5. */
+export function assertNodeFor(install: PostGraphileInstall, nodeVersion: string = process.versions.node): void {
+  if (install.major !== 5) return;
+  const major = Number(nodeVersion.split('.')[0]);
+  if (major >= V5_MIN_NODE) return;
+  throw new PostGraphileVersionError(
+    `the project has PostGraphile ${install.version}, which needs Node.js ${V5_MIN_NODE} or newer; this is Node.js ${nodeVersion}`,
+    `run it with Node.js ${V5_MIN_NODE} or newer, or use postgraphile@^4.14.1, which runs on Node.js 20`,
+  );
+}
+
+function findInNodeModules(start: string): Pick<PostGraphileInstall, 'dir' | 'version'> | null {
   let dir = path.resolve(start);
   for (;;) {
     const found = readInstall(path.join(dir, 'node_modules', 'postgraphile'));
@@ -51,7 +66,7 @@ function findInNodeModules(start: string): Omit<PostGraphileInstall, 'origin'> |
   }
 }
 
-function readInstall(dir: string): Omit<PostGraphileInstall, 'origin'> | null {
+function readInstall(dir: string): Pick<PostGraphileInstall, 'dir' | 'version'> | null {
   let manifest: { version?: unknown };
   try {
     manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
@@ -59,8 +74,7 @@ function readInstall(dir: string): Omit<PostGraphileInstall, 'origin'> | null {
     return null;
   }
   const version = typeof manifest.version === 'string' ? manifest.version : '0.0.0';
-  const real = fs.realpathSync(dir);
-  return { dir: real, version, cliPath: path.join(real, 'build', 'postgraphile', 'cli.js') };
+  return { dir: fs.realpathSync(dir), version };
 }
 
 function majorOf(version: string): number | null {

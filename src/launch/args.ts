@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { CognitoConfig, defaultCacheDir, pluginFlagName } from '../config';
-import { UsableKey } from '../jwks';
-import { pemOf, selectKeys } from '../pem';
+import { CognitoConfig, NO_ROLE_CLAIM, pluginFlagName, spellOut } from '../config';
+import { pemOf, selectKeys, UsableKey } from '../jwks';
+import { splitList, takeOption } from './argv';
 
 // Claims Cognito always sends as arrays; PostGraphile's --jwt-role needs a string.
 const ARRAY_CLAIMS = new Set(['cognito:groups', 'cognito:roles']);
@@ -25,7 +25,7 @@ export interface ArgsInput {
  * own arguments come last, so theirs win over ours.
  */
 export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath, rcPlugins, cwd }: ArgsInput): string[] {
-  const { plugins: userPlugins, rest } = extractPlugins(userArgs);
+  const { values: userPlugins, rest } = takeOption(userArgs, ['--plugins']);
   // PostGraphile require()s plugins from its own folder, so a relative path must become absolute.
   const absolute = (spec: string) => (cwd && /^\.\.?[\\/]/.test(spec) ? path.resolve(cwd, spec) : spec);
   const others = (userPlugins ?? (pluginPath ? pluginList(rcPlugins) : [])).map(absolute);
@@ -54,31 +54,9 @@ export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath,
   return args;
 }
 
-/**
- * The configuration as the plugin's own flags, so the list carries it to the
- * plugin: under `run` and in a PostGraphile started by hand alike. Every
- * setting is spelled out, defaults included, because a flag is the only way
- * to override an environment variable or rc value back to the default. Empty
- * lists and an unset role cannot be flags, and cannot be given as flags to
- * postgraphile-cognito either. The default cache folder is left out: the
- * plugin works out the same one from the same environment, and a list pasted
- * onto another machine should use that machine's.
- */
+/** The configuration as the plugin's own flags, so the list carries it to the plugin, under `run` and in a PostGraphile started by hand alike. */
 export function pluginFlags(config: CognitoConfig): string[] {
-  const flags: string[] = [
-    pluginFlagName('userPoolId'), config.userPoolId,
-    pluginFlagName('endpoint'), config.endpoint,
-    pluginFlagName('tokenUse'), config.tokenUse,
-    pluginFlagName('roleClaim'), config.roleClaim.join(','),
-    pluginFlagName('clockTolerance'), String(config.clockTolerance),
-    pluginFlagName('offline'), String(config.offline),
-  ];
-  if (config.clientIds.length > 0) flags.push(pluginFlagName('clientId'), config.clientIds.join(','));
-  if (config.allowedRoles.length > 0) flags.push(pluginFlagName('allowedRoles'), config.allowedRoles.join(','));
-  if (config.authenticatedRole) flags.push(pluginFlagName('authenticatedRole'), config.authenticatedRole);
-  // The default folder is this machine's home: a list pasted elsewhere should use that machine's.
-  if (config.cacheDir !== defaultCacheDir(process.env)) flags.push(pluginFlagName('cacheDir'), config.cacheDir);
-  return flags;
+  return spellOut(config).flatMap(([key, value]) => [pluginFlagName(key), value]);
 }
 
 /** The key's PEM: the one saved with a cached copy, else made now. */
@@ -101,38 +79,19 @@ function secretKey(config: CognitoConfig, keys: readonly UsableKey[]): UsableKey
  * audience check is turned off ('') and the plugin checks `client_id`.
  */
 function audience(config: CognitoConfig): string {
-  return config.tokenUse === 'id' && config.clientIds.length > 0 ? config.clientIds.join(',') : '';
+  return config.tokenUse === 'id' && config.clientIds !== '*' && config.clientIds.length > 0 ? config.clientIds.join(',') : '';
 }
 
-function jwtRolePath(roleClaim: readonly string[]): string {
+/** PostGraphile's own --jwt-role (used only without the plugin); with no role claim, a claim Cognito never sends. */
+function jwtRolePath(roleClaim: readonly string[] | null): string {
+  if (roleClaim === null) return NO_ROLE_CLAIM;
   return roleClaim.length === 1 && ARRAY_CLAIMS.has(roleClaim[0]!) ? `${roleClaim[0]},0` : roleClaim.join(',');
-}
-
-/** Takes `--plugins X` / `--plugins=X` out of the user's arguments, wherever it stands. */
-function extractPlugins(userArgs: readonly string[]): { plugins: string[] | null; rest: string[] } {
-  const rest: string[] = [];
-  let plugins: string[] | null = null;
-  for (let i = 0; i < userArgs.length; i++) {
-    const arg = userArgs[i]!;
-    if (arg === '--plugins' && i + 1 < userArgs.length) {
-      plugins = [...(plugins ?? []), ...splitList(userArgs[++i]!)];
-    } else if (arg.startsWith('--plugins=')) {
-      plugins = [...(plugins ?? []), ...splitList(arg.slice('--plugins='.length))];
-    } else {
-      rest.push(arg);
-    }
-  }
-  return { plugins, rest };
 }
 
 function pluginList(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.filter((p): p is string => typeof p === 'string');
   if (typeof raw === 'string') return splitList(raw);
   return [];
-}
-
-function splitList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 function dedupe(items: string[]): string[] {

@@ -1,0 +1,120 @@
+import { FLAG_NAMES, PLUGIN_FLAG_KEYS, pluginFlagName, pluginFlagProperty, RawSettings } from '../../config';
+import { PostgraphileCognitoError } from '../../errors';
+import { Gate, GateSource, gateSourceFromEnvironment } from '../../gate';
+import * as log from '../../log';
+
+/* The slice of PostGraphile v4's types this plugin touches (v4 ships them loosely). */
+type PgSettings = Record<string, unknown> | null | undefined;
+interface ContextOptions {
+  jwtToken?: string | null;
+  pgSettings?: PgSettings;
+  [key: string]: unknown;
+}
+type WithContext = (options: ContextOptions, callback: (context: Record<string | symbol, unknown>) => unknown) => Promise<unknown>;
+type AddFlag = (option: string, description: string, parse?: (value: string) => unknown) => AddFlag;
+interface PostGraphileOptions {
+  jwtSecret?: unknown;
+  jwtPublicKey?: unknown;
+  [key: string]: unknown;
+}
+
+/**
+ * The PostGraphile v4 adaptor: a server plugin that hands each request's
+ * token to the shared gate (any key of the pool, by kid; RS256 only;
+ * issuer, expiry, token_use and app client checked) and gives PostGraphile
+ * the verdict as `pgSettings`, under names PostgreSQL 14+ accepts. With no
+ * source it reads its --cognito-* flags, the environment and the rc file's
+ * `cognito` section, and what `run` handed over in memory.
+ */
+export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
+  let gate: Gate | null = null;
+  let underCli = false;
+  /** Our --cognito-* flags, when PostGraphile's CLI parsed them. */
+  const cliFlags: Record<string, string> = {};
+
+  function open(): Gate {
+    gate ??= Gate.open(
+      typeof source === 'function' ? source() : source ?? gateSourceFromEnvironment({ flags: cliFlags as RawSettings, flagLabel: pluginFlagName }),
+    );
+    return gate;
+  }
+
+  function openOrExit(): Gate {
+    try {
+      return open();
+    } catch (error) {
+      // Under the postgraphile CLI a thrown error becomes a stack trace; say it plainly instead.
+      if (underCli && error instanceof PostgraphileCognitoError) {
+        log.error(error.message, error.hint);
+        process.exit(error.exitCode);
+      }
+      throw error;
+    }
+  }
+
+  return {
+    'cli:flags:add'(addFlag: AddFlag): AddFlag {
+      for (const key of PLUGIN_FLAG_KEYS) {
+        addFlag(`${pluginFlagName(key)} <value>`, `[postgraphile-cognito] as ${FLAG_NAMES[key]} of postgraphile-cognito; wins over its environment variable and rc key`);
+      }
+      return addFlag;
+    },
+
+    'cli:library:options'(options: PostGraphileOptions, context: { cliOptions?: Record<string, unknown> }): PostGraphileOptions {
+      underCli = true;
+      const cliOptions = context?.cliOptions ?? {};
+      for (const key of PLUGIN_FLAG_KEYS) {
+        const value = cliOptions[pluginFlagProperty(key)];
+        if (typeof value === 'string') cliFlags[key] = value;
+      }
+      return options;
+    },
+
+    'postgraphile:options'(given: PostGraphileOptions): PostGraphileOptions {
+      const { anonymousRole } = openOrExit().config;
+      // The anonymous role is PostGraphile's default role, unless the user gave one.
+      const options = anonymousRole && !given.pgDefaultRole ? { ...given, pgDefaultRole: anonymousRole } : given;
+      if (options.jwtSecret && !options.jwtPublicKey && !options.jwtPgTypeIdentifier) {
+        // The secret only verifies here, and the plugin verifies instead; as a public key it
+        // still makes PostGraphile read the header, without its "no jwtPgTypeIdentifier" warning.
+        return { ...options, jwtSecret: undefined, jwtPublicKey: options.jwtSecret };
+      }
+      if (options.jwtSecret || options.jwtPublicKey) return options;
+      // PostGraphile reads the Authorization header only when a key is configured.
+      return { ...options, jwtPublicKey: refuseDirectUse };
+    },
+
+    withPostGraphileContext(withContext: WithContext): WithContext {
+      return async (options, callback) => {
+        const token = options.jwtToken;
+        if (!token) return withContext(options, callback);
+        const gate = openOrExit();
+        const { claims, role, settings } = await gate.authenticate(token);
+        const pgSettings = {
+          ...(options.pgSettings ?? {}),
+          ...settings,
+          ...(role ? { role } : {}),
+        };
+        // PostGraphile applies the settings (SET ROLE among them) before it calls back.
+        let settingsApplied = false;
+        try {
+          return await withContext({ ...options, jwtToken: undefined, pgSettings }, (context) => {
+            settingsApplied = true;
+            return callback({ ...context, jwtClaims: claims });
+          });
+        } catch (error) {
+          const refusal = !settingsApplied && role ? gate.roleRefusal(role, error) : null;
+          throw refusal ? gate.refused(refusal, token) : error;
+        }
+      };
+    },
+  };
+}
+
+/** Stands in for a key so PostGraphile extracts the token; the plugin removes the token before it is used. */
+function refuseDirectUse(_header: unknown, callback: (error: Error) => void): void {
+  callback(new Error('tokens are verified by postgraphile-cognito'));
+}
+
+const plugin = makeCognitoPlugin();
+export default plugin;

@@ -1,0 +1,9 @@
+export { buildPostGraphileArgs, pluginFlags, pluginsIn, shellQuote, shellLine } from './args';
+export type { ArgsInput } from './args';
+export { locatePostGraphile, assertPluginsLoadable, assertNodeFor } from './locate';
+export type { PostGraphileInstall } from './locate';
+export { launchInProcess } from './in-process';
+export { prepare, isPostGraphileWorker } from './prepare';
+export type { Prepared, PrepareOptions, SettingSources } from './prepare';
+export { postgraphileArgsFor, planServer, runServer, launch } from './run';
+export type { ServerPlan } from './run';

@@ -1,5 +1,0 @@
-export { buildPostGraphileArgs, pluginFlags, pluginsIn, shellQuote, shellLine } from './args';
-export type { ArgsInput } from './args';
-export { locatePostGraphile, assertPluginsLoadable } from './locate';
-export type { PostGraphileInstall } from './locate';
-export { launchInProcess } from './launch';
