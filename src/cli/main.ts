@@ -19,7 +19,7 @@ const OUTPUT = { outputError: (text: string, write: (text: string) => void) => w
 
 export function buildProgram(): Command {
   const program = new Command('postgraphile-cognito')
-    .description('Run PostGraphile v4 behind Amazon Cognito: fetch the pool keys, verify Cognito tokens, hand every claim to PostgreSQL.')
+    .description('Run PostGraphile v4 or v5 behind Amazon Cognito: fetch the pool keys, verify Cognito tokens, hand every claim to PostgreSQL.')
     .version(version)
     .exitOverride()
     .configureOutput(OUTPUT)

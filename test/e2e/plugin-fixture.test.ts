@@ -12,11 +12,9 @@ import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, idClaims, JwksFixture } from '../helpers/jwks-server';
 import { RunningServer, startServer } from '../helpers/server';
 import { withKid } from '../helpers/tokens';
-import { BatteryPool, refusalTests } from '../helpers/battery';
+import { assertClaimsInSql, assertNoCrossTalk, BatteryPool, NOTES, refusalTests, seedScenarioRows, WHOAMI } from '../helpers/battery';
 
 const POOL = 'local_plugin1';
-const WHOAMI = '{ whoami }';
-const NOTES = '{ allNotes(orderBy: ID_ASC) { nodes { body } } }';
 
 type Who = Record<string, string | null>;
 
@@ -46,8 +44,7 @@ describe('the plugin under run, with a two-key JWKS', () => {
     jwks = await JwksFixture.start(['key-a', 'key-b']);
     pool = new BatteryPool(jwks, POOL);
     cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-plugin-'));
-    await db.query(`insert into tenant_doc (tenant, title) values ('acme', 'acme plan'), ('globex', 'globex plan')`);
-    await db.query(`insert into note (owner_sub, body) values ('user-1', 'one'), ('user-2', 'two')`);
+    await seedScenarioRows((sql) => db.query(sql));
     server = await startServer({
       cwd,
       cliArgs: [
@@ -78,20 +75,7 @@ describe('the plugin under run, with a two-key JWKS', () => {
   });
 
   test('every claim reaches PostgreSQL: as JSON under jwt.claims and under sanitised names', async () => {
-    const token = idToken('user-1', { 'custom:tenant_id': 'acme', 'cognito:groups': ['app_staff'], 'cognito:username': 'alice' });
-    const w = await who(token);
-    assert.equal(w.tenant, 'acme');
-    assert.equal(w.tenantFromJson, 'acme');
-    assert.equal(w.username, 'alice');
-    assert.equal(w.groups, '["app_staff"]');
-    assert.equal(w.emailVerified, 'true');
-    assert.match(w.exp!, /^\d+$/);
-    const claims = JSON.parse(w.claims!);
-    assert.equal(claims['custom:tenant_id'], 'acme');
-    assert.deepEqual(claims['cognito:groups'], ['app_staff']);
-    // Row-level security on custom:tenant_id.
-    const docs = await server.graphql('{ allTenantDocs { nodes { title } } }', token);
-    assert.deepEqual(docs.body.data!.allTenantDocs, { nodes: [{ title: 'acme plan' }] });
+    await assertClaimsInSql(server, pool);
   });
 
   test('the role comes from the first allowed group; no usable group gives the authenticated role', async () => {
@@ -116,20 +100,8 @@ describe('the plugin under run, with a two-key JWKS', () => {
     assert.equal((await who(accessToken('after-big'))).sub, 'after-big');
   });
 
-  test('60 concurrent requests from two users never see each other\'s sub', async () => {
-    const tokens = { 'user-1': accessToken('user-1'), 'user-2': idToken('user-2') };
-    const results = await Promise.all(
-      Array.from({ length: 60 }, async (_, i) => {
-        const sub = i % 2 ? 'user-1' : 'user-2';
-        const res = await server.graphql(WHOAMI, tokens[sub]);
-        const notes = await server.graphql(NOTES, tokens[sub]);
-        return { sub, seen: (res.body.data!.whoami as Who).sub, notes: notes.body.data!.allNotes };
-      }),
-    );
-    for (const r of results) {
-      assert.equal(r.seen, r.sub);
-      assert.deepEqual(r.notes, { nodes: [{ body: r.sub === 'user-1' ? 'one' : 'two' }] });
-    }
+  test("60 concurrent requests from two users never see each other's sub", async () => {
+    await assertNoCrossTalk(server, pool);
   });
 
   test('100 tokens with unknown kids cause at most 3 JWKS fetches', async () => {

@@ -155,20 +155,37 @@ describe('run with cognito-local', () => {
     assert.doesNotMatch(result.stderr, /^\s+at /m);
   });
 
-  test('a PostGraphile v5 in the project is refused with exit 2', async () => {
-    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-v5-'));
+  test('a PostGraphile major we do not drive (v6) in the project is refused with exit 2, by run and args', async () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-v6-'));
     fs.mkdirSync(path.join(project, 'node_modules', 'postgraphile'), { recursive: true });
-    fs.writeFileSync(path.join(project, 'node_modules', 'postgraphile', 'package.json'), JSON.stringify({ name: 'postgraphile', version: '5.0.0' }));
+    fs.writeFileSync(path.join(project, 'node_modules', 'postgraphile', 'package.json'), JSON.stringify({ name: 'postgraphile', version: '6.0.0' }));
     const result = await runCli([...cliArgs(), '--', ...pgArgs()], { cwd: project });
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /PostGraphile 5\.0\.0/);
-    assert.match(result.stderr, /postgraphile@\^4\.14\.1/);
-    // args too: its list is meant for `npx postgraphile`, which would find that v5.
+    assert.match(result.stderr, /PostGraphile 6\.0\.0 .*which postgraphile-cognito does not drive/);
+    assert.match(result.stderr, /postgraphile@\^5 or postgraphile@\^4\.14\.1/);
+    // args too: its list is meant for `npx postgraphile`, which would find that v6.
     const printed = await runCli(['args', ...cliArgs(), '--', ...pgArgs()], { cwd: project });
     assert.equal(printed.code, 2, printed.stderr);
     assert.equal(printed.stdout, ARGS_FAILED_LINE);
-    assert.match(printed.stderr, /PostGraphile 5\.0\.0/);
+    assert.match(printed.stderr, /PostGraphile 6\.0\.0/);
     fs.rmSync(project, { recursive: true, force: true });
+  });
+
+  test('--anonymous-role is PostGraphile v4\'s --default-role, unless one is given', async () => {
+    const own = await startServer({ cliArgs: [...cliArgs(), '--anonymous-role', 'app_anonymous'], postgraphileArgs: ['-c', db.url, '--dynamic-json'], cwd: outside });
+    try {
+      const res = await own.graphql('{ whoami }');
+      assert.equal((res.body.data!.whoami as { role: string }).role, 'app_anonymous', res.text);
+    } finally {
+      await own.stop();
+    }
+    const given = await startServer({ cliArgs: [...cliArgs(), '--anonymous-role', 'app_anonymous'], postgraphileArgs: ['-c', db.url, '--dynamic-json', '--default-role', 'app_user'], cwd: outside });
+    try {
+      const res = await given.graphql('{ whoami }');
+      assert.equal((res.body.data!.whoami as { role: string }).role, 'app_user', res.text);
+    } finally {
+      await given.stop();
+    }
   });
 
   test("the project's own PostGraphile v4 is used when present", async () => {

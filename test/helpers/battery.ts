@@ -10,6 +10,10 @@ import { RunningServer } from './server';
 import { hs256WithSecret, now, signRaw, tamperPayload, unsignedToken, withKid } from './tokens';
 
 export const WHOAMI = '{ whoami }';
+/** Notes by row-level security on jwt.claims.sub (the test fixture: user-1's 'one', user-2's 'two'). */
+export const NOTES = '{ allNotes(orderBy: PRIMARY_KEY_ASC) { nodes { body } } }';
+
+type Who = Record<string, string | null>;
 
 /** A pool on a JWKS fixture with two keys: key-a signs ID tokens, key-b access tokens, as reported for real pools. */
 export class BatteryPool {
@@ -143,4 +147,45 @@ export async function assertNoLookAlikes(server: RunningServer, pool: BatteryPoo
   assert.ok(!who.groups, JSON.stringify(who));
   assert.equal(who.role, authenticatedRole, 'a look-alike of cognito:groups chose the role');
   assert.equal(JSON.parse(who.claims).sub, 'real-sub');
+}
+
+/** The fixture's rows the two scenarios below read: tenant documents and two users' notes. */
+export async function seedScenarioRows(query: (sql: string) => Promise<unknown>): Promise<void> {
+  await query(`insert into tenant_doc (tenant, title) values ('acme', 'acme plan'), ('globex', 'globex plan')`);
+  await query(`insert into note (owner_sub, body) values ('user-1', 'one'), ('user-2', 'two')`);
+}
+
+/** Every claim reaches PostgreSQL: as JSON under jwt.claims and under sanitised names; row-level security on a custom attribute. */
+export async function assertClaimsInSql(server: RunningServer, pool: BatteryPool): Promise<void> {
+  const token = pool.idToken('user-1', { 'custom:tenant_id': 'acme', 'cognito:groups': ['app_staff'], 'cognito:username': 'alice' });
+  const res = await server.graphql(WHOAMI, token);
+  assert.equal(res.status, 200, res.text);
+  const w = res.body.data!.whoami as Who;
+  assert.equal(w.tenant, 'acme');
+  assert.equal(w.tenantFromJson, 'acme');
+  assert.equal(w.username, 'alice');
+  assert.equal(w.groups, '["app_staff"]');
+  assert.equal(w.emailVerified, 'true');
+  assert.match(w.exp!, /^\d+$/);
+  const claims = JSON.parse(w.claims!);
+  assert.equal(claims['custom:tenant_id'], 'acme');
+  assert.deepEqual(claims['cognito:groups'], ['app_staff']);
+  const docs = await server.graphql('{ allTenantDocs { nodes { title } } }', token);
+  assert.deepEqual(docs.body.data?.allTenantDocs, { nodes: [{ title: 'acme plan' }] }, docs.text);
+}
+
+/** 60 concurrent requests from two users (one ID, one access token) never see each other's sub or rows. */
+export async function assertNoCrossTalk(server: RunningServer, pool: BatteryPool): Promise<void> {
+  const tokens = { 'user-1': pool.accessToken('user-1'), 'user-2': pool.idToken('user-2') };
+  const results = await Promise.all(
+    Array.from({ length: 60 }, async (_, i) => {
+      const sub = i % 2 ? 'user-1' : 'user-2';
+      const [res, notes] = await Promise.all([server.graphql(WHOAMI, tokens[sub]), server.graphql(NOTES, tokens[sub])]);
+      return { sub, seen: (res.body.data!.whoami as Who).sub, notes: notes.body.data?.allNotes };
+    }),
+  );
+  for (const r of results) {
+    assert.equal(r.seen, r.sub);
+    assert.deepEqual(r.notes, { nodes: [{ body: r.sub === 'user-1' ? 'one' : 'two' }] });
+  }
 }

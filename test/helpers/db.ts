@@ -49,7 +49,7 @@ create table tenant_doc (id serial primary key, tenant text not null, title text
 alter table tenant_doc enable row level security;
 grant select on tenant_doc to ${ROLES.join(', ')};
 create policy by_tenant on tenant_doc for select
-  using (tenant = current_setting('jwt.claims', true)::jsonb ->> 'custom:tenant_id');
+  using (tenant = nullif(current_setting('jwt.claims', true), '')::jsonb ->> 'custom:tenant_id');
 
 create function whoami() returns json language sql stable as $$
   select json_build_object(
@@ -62,7 +62,8 @@ create function whoami() returns json language sql stable as $$
     'emailVerified', current_setting('jwt.claims.email_verified', true),
     'exp', current_setting('jwt.claims.exp', true),
     'claims', current_setting('jwt.claims', true),
-    'tenantFromJson', current_setting('jwt.claims', true)::jsonb ->> 'custom:tenant_id',
+    -- An unset setting reads as '' once a pooled connection has seen it: nullif, so anonymous requests work too.
+    'tenantFromJson', nullif(current_setting('jwt.claims', true), '')::jsonb ->> 'custom:tenant_id',
     'custom', current_setting('app.custom', true)
   )
 $$;

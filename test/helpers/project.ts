@@ -7,7 +7,7 @@ import { ROOT } from './cli';
 export const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 export interface InstalledProject {
-  /** The project folder: package.json, node_modules with postgraphile-cognito and PostGraphile 4.14.1. */
+  /** The project folder: package.json, node_modules with postgraphile-cognito and PostGraphile (4.14.1 unless told). */
   dir: string;
   remove(): void;
 }
@@ -17,7 +17,7 @@ export interface InstalledProject {
  * `npm install`ed by file next to PostGraphile v4. Slow (tens of seconds):
  * share one per test file. `dist` must be built already.
  */
-export function installPackedProject(prefix = 'pgc-project-'): InstalledProject {
+export function installPackedProject(prefix = 'pgc-project-', postgraphile = 'postgraphile@4.14.1'): InstalledProject {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   try {
     const packed = JSON.parse(
@@ -26,7 +26,7 @@ export function installPackedProject(prefix = 'pgc-project-'): InstalledProject 
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
     // --ignore-scripts: npm test has built dist already, and other test files are using it.
     // Offline first: every dependency is in the npm cache after `npm ci` of this repository.
-    execFileSync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, packed[0]!.filename), 'postgraphile@4.14.1'], {
+    execFileSync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, packed[0]!.filename), postgraphile], {
       cwd: dir,
       stdio: 'ignore',
       timeout: 300_000,

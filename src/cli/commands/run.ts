@@ -5,7 +5,7 @@ import { runServer } from '../../launch';
 
 export function runCommand(): Command {
   const command = new Command('run')
-    .description('launch PostGraphile v4 with Cognito verification (the default command)')
+    .description('launch PostGraphile (v4, or the project\'s v5) with Cognito verification (the default command)')
     .argument('[postgraphileArgs...]', 'PostGraphile arguments, after --');
   addConfigOptions(command, 'all');
   command.addHelpText(
@@ -13,7 +13,9 @@ export function runCommand(): Command {
     `
 PostGraphile runs in this same process: its output, exit code and signals are
 its own, and pm2 or --cluster-workers manage the real server. It is the
-project's own PostGraphile when that is v4, else the bundled 4.14.
+project's own PostGraphile, v4 or v5, else the bundled 4.14. For v5 (Node.js 22
+or newer) it adds our preset to one -P with yours (else amber, without a
+graphile.config), and reads the settings makeCognitoPreset() has there first.
 
 Examples:
   $ npx postgraphile-cognito --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app
