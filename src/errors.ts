@@ -12,8 +12,12 @@ export const ExitCode = {
   checkFailed: 1,
   usage: 2,
   jwks: 3,
+  /** `login`: Cognito's sign-in endpoint cannot be reached; the same code as the JWKS. */
+  cognitoUnavailable: 3,
   /** `verify`: the token would be refused. */
   invalidToken: 4,
+  /** `login`: Cognito refused the sign-in (wrong password, unknown user, expired refresh token). */
+  signInRefused: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -85,4 +89,35 @@ export class DatabaseError extends PostgraphileCognitoError {
 /** PostGraphile would not find a server plugin the user listed: exit 2. */
 export class PluginNotFoundError extends PostgraphileCognitoError {
   readonly exitCode = ExitCode.usage;
+}
+
+/** Cognito's sign-in endpoint could not be reached or gave no usable answer: exit 3, like the JWKS. */
+export class CognitoUnavailableError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.cognitoUnavailable;
+}
+
+/** Cognito refused the credentials (wrong password, unknown or unconfirmed user, expired refresh token): exit 5. */
+export class SignInRefusedError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.signInRefused;
+  constructor(
+    /** Cognito's error type, e.g. NotAuthorizedException. */
+    readonly type: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(message, hint);
+  }
+}
+
+/** Sign-in needs a step `login` does not take (a new password, MFA): exit 2, the hint says what to do. */
+export class ChallengeError extends PostgraphileCognitoError {
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    /** Cognito's challenge name, e.g. NEW_PASSWORD_REQUIRED. */
+    readonly challenge: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(message, hint);
+  }
 }

@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor';
 import { initCommand } from './commands/init';
 import { demoCommand } from './commands/demo';
 import { keysCommand } from './commands/keys';
+import { loginCommand } from './commands/login';
 import { pemCommand } from './commands/pem';
 import { runCommand } from './commands/run';
 import { verifyCommand } from './commands/verify';
@@ -52,13 +53,16 @@ Examples:
   $ npx postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
   $ npx postgraphile-cognito doctor --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -c postgres:///app --default-role app_anonymous
   $ npx postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- --default-role app_anonymous
+  $ TOKEN=$(npx postgraphile-cognito login --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --username alice@example.com)
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
-3 JWKS unavailable or invalid (and no usable cached copy), 4 token refused
-(verify); \`doctor\` exits 1 when a check fails; \`run\` exits with
-PostGraphile's own code, \`demo\` with 130 after Ctrl-C.`,
+3 JWKS unavailable or invalid (and no usable cached copy), or Cognito's
+sign-in endpoint unreachable (login), 4 token refused (verify, doctor
+--token), 5 sign-in refused (login: wrong password, unknown user);
+\`doctor\` exits 1 when a check fails; \`run\` exits with PostGraphile's
+own code, \`demo\` with 130 after Ctrl-C.`,
   );
-  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand(), initCommand(), demoCommand()]) {
+  for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand(), initCommand(), loginCommand(), demoCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command, command.name() === 'run' ? { isDefault: true } : {});
   }

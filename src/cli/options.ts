@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { UsageError } from '../errors';
 import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, ENV_NAMES, FLAG_NAMES, RawSettings, SETTING_KEYS, SettingKey } from '../config';
 
-type Group = 'pool' | 'all';
+type Group = 'pool' | 'signIn' | 'all';
 
 /** What each setting means; its flag, environment variables and rc key come from the config module. */
 const SETTING_HELP: Record<SettingKey, { value: string; text: string }> = {
@@ -27,11 +27,13 @@ const SETTING_HELP: Record<SettingKey, { value: string; text: string }> = {
 
 /** The settings that find the keys (of pools and OpenID issuers): every command that fetches them takes these. */
 const POOL_SETTINGS: readonly SettingKey[] = ['userPoolId', 'region', 'endpoint', 'issuer', 'cacheDir', 'offline'];
+/** The settings that find the pool's sign-in endpoint and app client: `login` takes these. */
+const SIGN_IN_SETTINGS: readonly SettingKey[] = ['userPoolId', 'region', 'endpoint', 'clientId'];
 
 /** Adds the configuration flags; each says its environment variables and rc key. */
 export function addConfigOptions(command: Command, group: Group): Command {
   // Values are validated by resolveConfig, like their environment and rc forms, for one kind of message.
-  for (const key of group === 'all' ? SETTING_KEYS : POOL_SETTINGS) {
+  for (const key of group === 'all' ? SETTING_KEYS : group === 'signIn' ? SIGN_IN_SETTINGS : POOL_SETTINGS) {
     const { value, text } = SETTING_HELP[key];
     const sources = [...ENV_NAMES[key].map((name) => `env ${name}`), `rc cognito.${key}`].join(', ');
     // A switch (--offline) takes no value.

@@ -27,18 +27,16 @@ export interface DatabaseFacts {
   readonly roles: ReadonlyMap<string, RoleFacts>;
 }
 
-export type Probe =
-  | { readonly ok: true; readonly where: string; readonly facts: DatabaseFacts }
+export type Opened =
+  | { readonly ok: true; readonly where: string; readonly client: Client }
   | { readonly ok: false; readonly where: string; readonly detail: string; readonly hint: string };
 
-const HINT_SOURCES = 'pass -c after --, set options.connection in .postgraphilerc.js, or set DATABASE_URL';
-
 /**
- * Connects as PostGraphile would (its connection string, else the PG*
- * variables with its defaults) and reads the version, the connecting role
- * and the given roles. Never throws for a database problem: it reports it.
+ * A connection as PostGraphile would make it (its connection string, else
+ * the PG* variables with its defaults), with time limits. Never throws for a
+ * database problem: it reports it. The caller ends the client.
  */
-export async function probeDatabase(connection: Sourced | null, env: NodeJS.ProcessEnv, roleNames: readonly string[]): Promise<Probe> {
+export async function connectAsPostGraphile(connection: Sourced | null, env: NodeJS.ProcessEnv): Promise<Opened> {
   const source = connection ? connection.source : 'the PG* environment variables';
   let client: Client;
   try {
@@ -58,6 +56,29 @@ export async function probeDatabase(connection: Sourced | null, env: NodeJS.Proc
   client.on('error', () => {});
   try {
     await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    return { ok: false, where, ...describeDatabaseError(error) };
+  }
+  return { ok: true, where, client };
+}
+
+export type Probe =
+  | { readonly ok: true; readonly where: string; readonly facts: DatabaseFacts }
+  | { readonly ok: false; readonly where: string; readonly detail: string; readonly hint: string };
+
+const HINT_SOURCES = 'pass -c after --, set options.connection in .postgraphilerc.js, or set DATABASE_URL';
+
+/**
+ * Connects as PostGraphile would (its connection string, else the PG*
+ * variables with its defaults) and reads the version, the connecting role
+ * and the given roles. Never throws for a database problem: it reports it.
+ */
+export async function probeDatabase(connection: Sourced | null, env: NodeJS.ProcessEnv, roleNames: readonly string[]): Promise<Probe> {
+  const opened = await connectAsPostGraphile(connection, env);
+  if (!opened.ok) return opened;
+  const { client, where } = opened;
+  try {
     const me = await client.query<{ user: string; version: string; version_num: string; rolsuper: boolean; rolbypassrls: boolean }>(
       `select current_user as user, current_setting('server_version') as version, current_setting('server_version_num') as version_num,
               r.rolsuper, r.rolbypassrls

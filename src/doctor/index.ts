@@ -8,6 +8,11 @@ import { postgraphileTarget } from './target';
 
 export type { Check, CheckStatus } from './check';
 export { allPassed, formatJson, formatText } from './report';
+export { postgraphileTarget } from './target';
+export { simulateRequest } from './request';
+export { MAX_ROWS } from './limits';
+export type { RequestInput, RequestReport, RoleReport, TableReport, PolicyReport, SqlReport } from './request';
+export { formatRequestText } from './request-report';
 
 export interface DoctorInput {
   flags: RawSettings;

@@ -1,4 +1,5 @@
 import { CognitoConfig, issuerSources } from '../config';
+import { quoteIdent } from '../sql';
 import { Check, check } from './check';
 import type { Probe } from './database';
 import type { Sourced } from './target';
@@ -101,7 +102,4 @@ function privileges({ superuser, bypassRls }: { superuser: boolean; bypassRls: b
   return bypassRls ? 'has BYPASSRLS' : null;
 }
 
-/** A role name as SQL: bare when PostgreSQL would keep it as written, else double-quoted. */
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent };

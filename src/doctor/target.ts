@@ -12,10 +12,13 @@ export interface PostGraphileTarget {
   /** null: PostGraphile falls back to the PG* environment variables (libpq style). */
   readonly connection: Sourced | null;
   readonly defaultRole: Sourced | null;
+  /** The schemas PostGraphile exposes: -s, else options.schema, else public. */
+  readonly schemas: readonly string[];
 }
 
 const CONNECTION_FLAGS = ['-c', '--connection'];
 const DEFAULT_ROLE_FLAGS = ['-r', '--default-role'];
+const SCHEMA_FLAGS = ['-s', '--schema'];
 
 /**
  * The last value of a PostGraphile flag (commander 2 lets a later one win),
@@ -47,8 +50,13 @@ export function postgraphileTarget(args: readonly string[], rc: Pick<RcFile, 'fi
   // An empty -c is falsy to PostGraphile too, so it falls through to DATABASE_URL.
   const nonEmpty = (s: Sourced | null) => (s && s.value !== '' ? s : null);
   const connectionSetting = flagValue(args, CONNECTION_FLAGS) ?? fromRc('connection');
+  // Split as PostGraphile splits -s: on commas, without trimming.
+  const schemaFlag = flagValue(args, SCHEMA_FLAGS)?.value.split(',').filter((s) => s !== '');
+  const rcSchema = rc?.options.schema;
+  const rcSchemas = typeof rcSchema === 'string' ? [rcSchema] : Array.isArray(rcSchema) ? rcSchema.filter((s): s is string => typeof s === 'string') : [];
   return {
     connection: nonEmpty(connectionSetting) ?? fromEnv,
     defaultRole: nonEmpty(flagValue(args, DEFAULT_ROLE_FLAGS) ?? fromRc('defaultRole')),
+    schemas: schemaFlag?.length ? schemaFlag : rcSchemas.length ? rcSchemas : ['public'],
   };
 }

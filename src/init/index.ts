@@ -4,11 +4,14 @@ import { RawSettings, RC_PLACES, requireSecurityChoices, resolveConfig } from '.
 import { UsageError } from '../errors';
 import { optionsFromPostGraphileArgs } from './postgraphile-options';
 import { BIN_IN_PROJECT, cognitoSection, fileNames, isEnvReference, rcOptions, RcValue, renderEcosystemFile, renderRcFile } from './render';
+import { DEFAULT_ANONYMOUS_ROLE, DEFAULT_AUTHENTICATED_ROLE, LOGIN_ROLE, renderSchemaSql, SCHEMA_FILE } from './schema-sql';
 import { PlannedFile, writeFiles } from './write';
 
 export { optionsFromPostGraphileArgs, knownPostGraphileFlags } from './postgraphile-options';
 export { renderRcFile, renderEcosystemFile, cognitoSection, rcOptions, fileNames, RC_FILE, ECOSYSTEM_FILE, KILL_TIMEOUT_MS, PM2_APP_NAME } from './render';
 export { writeFiles } from './write';
+export { renderSchemaSql, SCHEMA_FILE, LOGIN_ROLE, DEFAULT_ANONYMOUS_ROLE, DEFAULT_AUTHENTICATED_ROLE, EXAMPLE_TABLE } from './schema-sql';
+export type { SchemaSqlInput } from './schema-sql';
 
 export interface InitInput {
   /** The folder to write into. */
@@ -20,6 +23,8 @@ export interface InitInput {
   pm2: boolean;
   /** pm2 cluster mode with this many instances; null is fork mode, one instance. */
   instances: number | null;
+  /** Also write schema.sql: roles, grants and a table with a policy, matching the rc file. */
+  sql?: boolean;
   force: boolean;
 }
 
@@ -56,14 +61,31 @@ export function init(input: InitInput): InitResult {
   }
   const hidden = RC_PLACES.slice(at + 1);
 
+  // With --sql the rc file names the roles the SQL creates, so run switches to exactly those.
+  const pgOptions = optionsFromPostGraphileArgs(input.postgraphileArgs);
+  const anonymousGiven = typeof pgOptions.get('defaultRole') === 'string' || Boolean(input.flags.anonymousRole);
+  const flags: RawSettings = input.sql
+    ? { ...input.flags, authenticatedRole: input.flags.authenticatedRole || DEFAULT_AUTHENTICATED_ROLE, ...(anonymousGiven ? {} : { anonymousRole: DEFAULT_ANONYMOUS_ROLE }) }
+    : input.flags;
   // Only the flags, validated as run would validate them: a file that run then refuses helps nobody.
-  const { config, warnings } = resolveConfig({ flags: input.flags });
+  const { config, warnings } = resolveConfig({ flags });
   requireSecurityChoices(config);
-  const options = rcOptions(optionsFromPostGraphileArgs(input.postgraphileArgs));
-  const cognito = cognitoSection(input.flags, config);
+  const options = rcOptions(pgOptions);
+  const cognito = cognitoSection(flags, config);
   const secret = [...options.values()].some(holdsPassword);
   const files: PlannedFile[] = [{ name: names.rc, text: renderRcFile({ cognito, options }), mode: secret ? 0o600 : 0o644 }];
   if (input.pm2) files.push({ name: names.ecosystem, text: renderEcosystemFile({ instances: input.instances, names }), mode: 0o644 });
+  const schemaOption = options.get('schema');
+  const sqlInput = {
+    loginRole: LOGIN_ROLE,
+    // As v4 reads it: PostGraphile's --default-role, else --anonymous-role.
+    anonymousRole: typeof pgOptions.get('defaultRole') === 'string' ? String(pgOptions.get('defaultRole')) : config.anonymousRole ?? DEFAULT_ANONYMOUS_ROLE,
+    authenticatedRole: config.shared.authenticatedRole ?? DEFAULT_AUTHENTICATED_ROLE,
+    // '*' names no role to create.
+    allowedRoles: config.shared.allowedRoles === '*' ? [] : config.shared.allowedRoles,
+    schema: Array.isArray(schemaOption) && typeof schemaOption[0] === 'string' ? schemaOption[0] : 'public',
+  };
+  if (input.sql) files.push({ name: SCHEMA_FILE, text: renderSchemaSql(sqlInput), mode: 0o644 });
   writeFiles(input.dir, files, { force: input.force, alsoRefuse: hidden });
 
   const notes = warnings.map((w) => w.text);
@@ -83,6 +105,10 @@ export function init(input: InitInput): InitResult {
     summary.push(
       `${names.ecosystem}: pm2 ${input.instances === null ? 'fork mode, 1 instance' : `cluster mode, ${input.instances} instances`}, running ${BIN_IN_PROJECT} run`,
     );
+  }
+  if (input.sql) {
+    const roles = [...new Set([sqlInput.anonymousRole, sqlInput.authenticatedRole, ...sqlInput.allowedRoles])].join(', ');
+    summary.push(`${SCHEMA_FILE}: login role ${LOGIN_ROLE} (not a superuser, NOINHERIT, no password yet), roles ${roles}, table ${sqlInput.schema}.note with a policy on jwt.claims.sub`);
   }
   return { written: files.map((f) => f.name), summary, warnings: notes, connectionFromEnv };
 }

@@ -3,6 +3,7 @@ import { getProxyForUrl } from 'proxy-from-env';
 import { redact } from '../config/urls';
 import type { SigningAlgorithm } from '../config/types';
 import { DiscoveryError, JwksError, messageOf } from '../errors';
+import { boundedRequest } from '../http';
 import { validateJwks, ValidatedJwks } from './validate';
 
 /** What is being fetched, for messages that say what to check. */
@@ -135,18 +136,7 @@ async function attemptFetch(url: string, timeoutMs: number, kind: DocumentKind):
     // Loaded on first use: 70 ms and 18 MiB that --offline and a server that never refetches do not need.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const axios = require('axios') as typeof import('axios');
-    response = await axios.get<string>(url, {
-      timeout: timeoutMs,
-      // Covers DNS and connect too, which axios' own timeout does not.
-      signal: AbortSignal.timeout(timeoutMs),
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      maxContentLength: MAX_BYTES,
-      // Like aws-jwt-verify: no redirects, which could also lead from https to plain http.
-      maxRedirects: 0,
-      validateStatus: () => true,
-      headers: { accept: 'application/json' },
-    });
+    response = await axios.get<string>(url, { ...boundedRequest(timeoutMs, MAX_BYTES), headers: { accept: 'application/json' } });
   } catch (error) {
     return describeNetworkError(error, timeoutMs);
   }

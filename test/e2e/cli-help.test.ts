@@ -17,7 +17,10 @@ describe('help and version', () => {
     { args: ['keys', '--help'], mentions: [/Usage: postgraphile-cognito keys/, /--json/, /--endpoint/] },
     { args: ['demo', '--help'], mentions: [/Usage: postgraphile-cognito demo/, /--port/, /--database-url/, /DATABASE_URL/, /exit 130/] },
     { args: ['pem', '--help'], mentions: [/Usage: postgraphile-cognito pem/, /--kid/, /--for-token/, /--all/, /--out/] },
-    { args: ['verify', '--help'], mentions: [/Usage: postgraphile-cognito verify/, /--json/, /unknown_kid/, /0 valid, 4 refused/] },
+    { args: ['verify', '--help'], mentions: [/Usage: postgraphile-cognito verify/, /--json/, /unknown_kid/, /0 valid, 4 refused/, /--database/] },
+    { args: ['login', '--help'], mentions: [/Usage: postgraphile-cognito login/, /--password-stdin/, /USER_SRP_AUTH/, /5 sign-in refused/, /--refresh/] },
+    { args: ['doctor', '--help'], mentions: [/--token/, /--sql/, /rolled back/, /4 the token is refused/] },
+    { args: ['init', '--help'], mentions: [/--sql/, /schema\.sql/, /NOINHERIT/] },
   ];
 
   for (const { args, mentions } of cases) {

@@ -1,6 +1,7 @@
 import {
   AdminAddUserToGroupCommand,
   AdminConfirmSignUpCommand,
+  AdminCreateUserCommand,
   AdminUpdateUserAttributesCommand,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
@@ -16,6 +17,9 @@ export function cognitoLocalUrl(): string {
   if (!url) throw new Error('cognito-local is not running: run the tests with `npm test`');
   return url;
 }
+
+/** The password LocalPool.user gives every user. */
+export const USER_PASSWORD = 'Secret-passw0rd!';
 
 export interface Tokens {
   accessToken: string;
@@ -56,9 +60,16 @@ export class LocalPool {
     await this.client.send(new CreateGroupCommand({ UserPoolId: this.poolId, GroupName: name }));
   }
 
+  /** A user created by an administrator with a temporary password: their first sign-in asks NEW_PASSWORD_REQUIRED. */
+  async invitedUser(email: string, temporaryPassword: string): Promise<void> {
+    await this.client.send(
+      new AdminCreateUserCommand({ UserPoolId: this.poolId, Username: email, TemporaryPassword: temporaryPassword, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }] }),
+    );
+  }
+
   /** Signs a user up, confirms them, adds groups and attributes, and signs them in. */
   async user(email: string, options: { groups?: string[]; attributes?: Record<string, string> } = {}): Promise<Tokens> {
-    const password = 'Secret-passw0rd!';
+    const password = USER_PASSWORD;
     await this.client.send(
       new SignUpCommand({ ClientId: this.clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }),
     );

@@ -42,7 +42,16 @@ describe('doctor: what PostGraphile would connect with', () => {
 
   test('rc options that are not strings are ignored', () => {
     const rc = { filepath: '/a/.postgraphilerc.js', options: { connection: 42, defaultRole: ['x'] } };
-    assert.deepEqual(postgraphileTarget([], rc, {}), { connection: null, defaultRole: null });
+    assert.deepEqual(postgraphileTarget([], rc, {}), { connection: null, defaultRole: null, schemas: ['public'] });
+  });
+
+  test('the schemas: -s (split on commas, the last flag wins), else options.schema, else public', () => {
+    const rc = { filepath: '/a/.postgraphilerc.js', options: { schema: ['app', 'app_private'] } };
+    assert.deepEqual(postgraphileTarget(['-s', 'a,b'], rc, {}).schemas, ['a', 'b']);
+    assert.deepEqual(postgraphileTarget(['--schema', 'x', '--schema=y'], rc, {}).schemas, ['y']);
+    assert.deepEqual(postgraphileTarget([], rc, {}).schemas, ['app', 'app_private']);
+    assert.deepEqual(postgraphileTarget([], { ...rc, options: { schema: 'one' } }, {}).schemas, ['one']);
+    assert.deepEqual(postgraphileTarget([], null, {}).schemas, ['public']);
   });
 });
 

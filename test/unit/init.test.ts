@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadRcFile, RawSettings, resolveConfig } from '../../src/config';
 import { ConfigError, UsageError } from '../../src/errors';
-import { cognitoSection, init, InitInput, optionsFromPostGraphileArgs, rcOptions, renderEcosystemFile, renderRcFile } from '../../src/init';
+import { cognitoSection, init, InitInput, optionsFromPostGraphileArgs, rcOptions, renderEcosystemFile, renderRcFile, renderSchemaSql } from '../../src/init';
+import { settingNameForClaim } from '../../src/claims';
 import { tempDirs } from '../helpers/temp';
 
 const POOL = 'eu-west-1_AbCdEf123';
@@ -268,5 +269,43 @@ describe('init: the files on disk', () => {
   test('a folder that is not there: a usage error, no temp files', () => {
     const dir = path.join(tempDir(), 'missing');
     usageError(() => init(input(dir)), /cannot write \.postgraphilerc\.js/, /ENOENT/);
+  });
+});
+
+describe('init --sql: schema.sql', () => {
+  const base = { loginRole: 'app_login', anonymousRole: 'app_anonymous', authenticatedRole: 'app_user', allowedRoles: ['app_admin'], schema: 'public' };
+
+  test('the policy reads the setting run sets for the sub claim, and every role is granted to the login role', () => {
+    const sql = renderSchemaSql(base);
+    assert.ok(sql.includes(`current_setting('${settingNameForClaim('sub')}', true)`));
+    assert.match(sql, /grant app_anonymous, app_user, app_admin to app_login;/);
+    assert.match(sql, /create policy note_own on public\.note for all to app_user, app_admin\n/);
+    assert.doesNotMatch(sql, /create schema/);
+  });
+
+  test('another schema is created; a role given twice is created once; the anonymous role gets no policy', () => {
+    const sql = renderSchemaSql({ ...base, allowedRoles: ['app_user', 'app_anonymous'], schema: 'app_public' });
+    assert.match(sql, /create schema if not exists app_public;/);
+    assert.equal(sql.match(/create role app_user nologin/g)?.length, 1);
+    assert.match(sql, /for all to app_user\n/);
+  });
+
+  test('names that are not plain are refused, before anything is written', () => {
+    assert.ok(thrown(() => renderSchemaSql({ ...base, allowedRoles: ["x'; drop table y; --"] })) instanceof UsageError);
+    assert.ok(thrown(() => renderSchemaSql({ ...base, schema: 'a b' })) instanceof UsageError);
+    assert.ok(thrown(() => renderSchemaSql({ ...base, allowedRoles: ['app_login'] })) instanceof UsageError);
+  });
+
+  test('init --sql writes the rc file with the roles it creates, and nothing when a name is refused', () => {
+    const dir = tempDir();
+    const result = init({ dir, flags: { userPoolId: POOL, clientId: 'client1', allowedRoles: 'app_admin' }, postgraphileArgs: [], pm2: false, instances: null, sql: true, force: false });
+    assert.deepEqual(result.written, ['.postgraphilerc.js', 'schema.sql']);
+    const rc = evaluate(fs.readFileSync(path.join(dir, '.postgraphilerc.js'), 'utf8'), dir, 'rc-copy.js') as { options: Record<string, unknown>; cognito: Record<string, unknown> };
+    assert.equal(rc.cognito.anonymousRole, 'app_anonymous');
+    assert.equal(rc.cognito.authenticatedRole, 'app_user');
+    assert.match(fs.readFileSync(path.join(dir, 'schema.sql'), 'utf8'), /grant app_anonymous, app_user, app_admin to app_login;/);
+    const refused = tempDir();
+    assert.ok(thrown(() => init({ dir: refused, flags: { userPoolId: POOL, clientId: 'client1', allowedRoles: 'bad-name' }, postgraphileArgs: [], pm2: false, instances: null, sql: true, force: false })) instanceof UsageError);
+    assert.deepEqual(fs.readdirSync(refused), []);
   });
 });

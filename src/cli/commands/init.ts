@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
-import { ECOSYSTEM_FILE, init, knownPostGraphileFlags, RC_FILE } from '../../init';
+import { DEFAULT_ANONYMOUS_ROLE, DEFAULT_AUTHENTICATED_ROLE, ECOSYSTEM_FILE, init, knownPostGraphileFlags, LOGIN_ROLE, RC_FILE, SCHEMA_FILE } from '../../init';
 import * as log from '../../log';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 
@@ -10,7 +10,8 @@ export function initCommand(): Command {
     .argument('[postgraphileArgs...]', "PostGraphile arguments, after --: they become the rc file's options")
     .option('--pm2', `also write ${ECOSYSTEM_FILE}, which runs node_modules/.bin/postgraphile-cognito run under pm2`)
     .option('--instances <n>', 'with --pm2: pm2 cluster mode with n instances (default: fork mode, one instance)')
-    .option('--force', `replace an existing ${RC_FILE} or ${ECOSYSTEM_FILE}`);
+    .option('--sql', `also write ${SCHEMA_FILE}: the login role, the app roles, their grants, and a table with a row-level-security policy`)
+    .option('--force', `replace an existing ${RC_FILE}, ${ECOSYSTEM_FILE} or ${SCHEMA_FILE}`);
   addConfigOptions(command, 'all');
   command.addHelpText(
     'after',
@@ -21,14 +22,28 @@ reads process.env.DATABASE_URL, so no password lands in it. init knows these
 PostGraphile flags and refuses others, by name:
   ${knownPostGraphileFlags().join(', ')}
 It never replaces a file without --force, and writes nothing if it refuses.
+
 In a package with "type": "module" the files are .postgraphilerc and
 ecosystem.config.cjs instead, as .js files there cannot be CommonJS.
+
+--sql also writes ${SCHEMA_FILE}, a starting schema that matches the rc file:
+the login role ${LOGIN_ROLE} (LOGIN, NOINHERIT, not a superuser, no BYPASSRLS,
+and no password: set one with psql's \\password, so none lands in a file),
+the anonymous role (--default-role after --, else --anonymous-role, default
+${DEFAULT_ANONYMOUS_ROLE}),
+the authenticated role (--authenticated-role, default ${DEFAULT_AUTHENTICATED_ROLE}) and
+--allowed-roles, granted to ${LOGIN_ROLE}, and a table note (in the first -s
+schema, else public) whose policy lets each user see only rows whose
+owner_sub is their token's sub (jwt.claims.sub, as run sets it). Both
+defaults are written into the rc file too.
 
 Examples:
   $ npx postgraphile-cognito init --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- --default-role app_anonymous
   $ npx postgraphile-cognito init --pm2 --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_user -- -s app_public --port 5000
   $ DATABASE_URL=postgres:///app pm2 start ecosystem.config.js
-  $ npx postgraphile-cognito init --pm2 --instances 2 --force --user-pool-id eu-west-1_AbCdEf123 --client-id '*' --role-claim none`,
+  $ npx postgraphile-cognito init --pm2 --instances 2 --force --user-pool-id eu-west-1_AbCdEf123 --client-id '*' --role-claim none
+  $ npx postgraphile-cognito init --sql --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --allowed-roles app_admin
+  $ psql "$ADMIN_DATABASE_URL" -v ON_ERROR_STOP=1 -f ${SCHEMA_FILE} && psql "$ADMIN_DATABASE_URL" -c '\\password ${LOGIN_ROLE}'`,
   );
   command.action((operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
@@ -38,13 +53,19 @@ Examples:
       postgraphileArgs,
       pm2: opts.pm2 === true,
       instances: typeof opts.instances === 'string' ? parseInstances(opts.instances) : null,
+      sql: opts.sql === true,
       force: opts.force === true,
     });
     for (const line of result.summary) log.info(`wrote ${line}`);
     for (const warning of result.warnings) log.warn(warning);
-    const ecosystem = result.written[1];
+    const ecosystem = result.written.find((name) => name.startsWith('ecosystem.'));
     const start = ecosystem ? `pm2 start ${ecosystem}` : 'npx postgraphile-cognito run';
-    log.info(`next: ${result.connectionFromEnv ? `export DATABASE_URL=postgres://..., then ${start}` : start}`);
+    if (opts.sql === true) {
+      log.info(`next: psql "$ADMIN_DATABASE_URL" -v ON_ERROR_STOP=1 -f ${SCHEMA_FILE}; psql "$ADMIN_DATABASE_URL" -c '\\password ${LOGIN_ROLE}'`);
+      log.info(`then: export DATABASE_URL=postgres://${LOGIN_ROLE}:PASSWORD@HOST:5432/DATABASE; ${start}`);
+    } else {
+      log.info(`next: ${result.connectionFromEnv ? `export DATABASE_URL=postgres://..., then ${start}` : start}`);
+    }
   });
   return command;
 }

@@ -1,20 +1,16 @@
 import { Command } from 'commander';
-import * as fs from 'node:fs';
-import { securityChoicesMissing, TrustedIssuer } from '../../config';
-import { ExitCode, UsageError } from '../../errors';
-import { checkToken, verifierOver } from '../../gate';
-import { prepare } from '../../launch';
-import * as log from '../../log';
-import { printableJson } from '../../printable';
-import { TokenRejectedError } from '../../verify';
-import { describeTokenReport, TokenReport, unverifiedFacts } from '../token-report';
-import { addConfigOptions, settingsFromOptions } from '../options';
+import { UsageError } from '../../errors';
+import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
+import { checkTokenAsServer, readToken, reportTokenRequest } from '../token-check';
 
 export function verifyCommand(): Command {
   const command = new Command('verify')
     .description('check one token exactly as the server would, and say why it would be refused')
     .argument('<token>', 'the access or ID token ("Bearer " prefix allowed); - reads it from standard input')
-    .option('--json', 'print { valid, reason?, detail?, kid?, tokenUse?, sub?, exp?, issuer?, role?, claims?, settings? }');
+    .argument('[postgraphileArgs...]', 'with --database: PostGraphile arguments, after --; -c, -r/--default-role and -s/--schema are read')
+    .option('--database', 'also run what a request with this token does in the database, as doctor --token does')
+    .option('--sql <statement>', 'with --database: run this statement as the request would, and print its rows')
+    .option('--json', 'print { valid, reason?, detail?, kid?, tokenUse?, sub?, exp?, issuer?, role?, claims?, settings?, request? }');
   addConfigOptions(command, 'all');
   command.addHelpText(
     'after',
@@ -28,45 +24,27 @@ not_yet_valid, token_use, client, audience, scope, issuer, invalid_signature,
 unknown_kid, algorithm, no_kid, claim_types, malformed, too_large, role,
 keys_unavailable.
 
-Exit codes: 0 valid, 4 refused, 2 usage or configuration, 3 JWKS unavailable.
+With --database it goes on as doctor --token does: the role, the claim
+settings and the row-level-security policies, in the database PostGraphile
+would use, in a transaction that is rolled back.
+
+Exit codes: 0 valid, 4 refused, 2 usage or configuration, 3 JWKS
+unavailable; with --database, 0 also means the request runs, and 1 that it
+would fail.
 
 Examples:
   $ npx postgraphile-cognito verify --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 "$TOKEN"
-  $ npx postgraphile-cognito verify --issuer https://login.example.com/realms/app --audience api "$TOKEN"
-  $ pbpaste | npx postgraphile-cognito verify --json - | jq .reason`,
+  $ pbpaste | npx postgraphile-cognito verify --json - | jq .reason
+  $ npx postgraphile-cognito verify --client-id 1example23456789 --allowed-roles app_user --database --sql 'select * from note' "$TOKEN" -- -c postgres:///app --default-role app_anonymous`,
   );
-  command.action(async (tokenArgument: string, opts: Record<string, unknown>) => {
-    const token = readToken(tokenArgument);
-    const prepared = await prepare(settingsFromOptions(opts));
-    const { config } = prepared;
-    // Not fatal here: verify shows what such a server would do, which is to refuse (no client, no role is allowed).
-    for (const missing of securityChoicesMissing(config)) log.warn(`run would refuse to start: no choice made for ${missing.what} (${missing.hint})`);
-    const verifier = verifierOver(config, prepared.keys);
-    let report: TokenReport;
-    try {
-      const verdict = await checkToken(verifier, token);
-      const settings = { ...(verdict.role ? { role: verdict.role } : {}), ...verdict.settings };
-      report = { valid: true, ...unverifiedFacts(token), issuer: verdict.issuer.issuer, role: verdict.role, claims: verdict.claims, settings };
-    } catch (error) {
-      if (!(error instanceof TokenRejectedError)) throw error;
-      report = { valid: false, reason: error.code, detail: error.reason, ...unverifiedFacts(token) };
+  command.action(async (tokenArgument: string, operands: string[], opts: Record<string, unknown>, self: Command) => {
+    const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
+    const sql = typeof opts.sql === 'string' ? opts.sql : null;
+    if (opts.database !== true && (sql !== null || postgraphileArgs.length > 0)) {
+      throw new UsageError(sql !== null ? '--sql needs --database' : "PostGraphile's arguments are only read with --database", 'add --database, or use doctor --token');
     }
-    process.stdout.write(opts.json ? `${printableJson(report, 2)}\n` : describeTokenReport(report, config, verdictIssuer(report, config)));
-    process.exitCode = report.valid ? ExitCode.ok : ExitCode.invalidToken;
+    const check = await checkTokenAsServer(settingsFromOptions(opts), readToken(tokenArgument));
+    await reportTokenRequest(check, opts.database === true ? { postgraphileArgs, sql } : null, opts.json === true);
   });
   return command;
-}
-
-function readToken(argument: string): string {
-  const raw = argument === '-' ? fs.readFileSync(0, 'utf8') : argument;
-  const token = raw.trim().replace(/^Bearer\s+/i, '');
-  if (token === '') {
-    throw new UsageError('no token given', argument === '-' ? 'standard input was empty' : 'pass the token as the argument, or - to read it from standard input');
-  }
-  return token;
-}
-
-/** The trusted issuer a valid report came from, for its first line. */
-function verdictIssuer(report: TokenReport, config: { issuers: readonly TrustedIssuer[] }): TrustedIssuer | null {
-  return config.issuers.find((i) => i.issuer === report.issuer) ?? null;
 }
