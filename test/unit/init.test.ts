@@ -309,3 +309,10 @@ describe('init --sql: schema.sql', () => {
     assert.deepEqual(fs.readdirSync(refused), []);
   });
 });
+
+describe('the quick start SQL', () => {
+  test('examples/quickstart/schema.sql is exactly what init --sql writes for the README quick start: one source', () => {
+    const expected = renderSchemaSql({ loginRole: 'app_login', anonymousRole: 'app_anonymous', authenticatedRole: 'app_user', allowedRoles: ['app_user'], schema: 'public' });
+    assert.equal(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'quickstart', 'schema.sql'), 'utf8'), expected);
+  });
+});
