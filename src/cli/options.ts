@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors';
-import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, ENV_NAMES, FLAG_NAMES, RawSettings, SETTING_KEYS, SettingKey } from '../config';
+import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_ROLE_CLAIM, DEFAULT_TOKEN_CACHE, ENV_NAMES, FLAG_NAMES, RawSettings, SETTING_KEYS, SettingKey } from '../config';
 
 type Group = 'pool' | 'signIn' | 'all';
 
@@ -16,6 +16,7 @@ const SETTING_HELP: Record<SettingKey, { value: string; text: string }> = {
   roleClaim: { value: 'path', text: `claim holding the PostgreSQL role, PostGraphile path syntax such as realm_access,roles; none for no role claim (default: "${DEFAULT_ROLE_CLAIM}" for pools, none for --issuer)` },
   allowedRoles: { value: 'roles', text: "roles the role claim or a client role may name, comma-separated, or '*' for any; others are refused (required unless the role claim is none)" },
   authenticatedRole: { value: 'role', text: 'role for a valid token without a usable role claim (default: the anonymous role)' },
+  tokenCache: { value: 'tokens', text: `verdicts on verified tokens kept in memory until each token's exp, so a repeated token is not verified again; 0 turns it off (default: ${DEFAULT_TOKEN_CACHE})` },
   anonymousRole: { value: 'role', text: "role for requests without a token; on v4 it is PostGraphile's --default-role unless that is given (default: the connecting role)" },
   scope: { value: 'scopes', text: 'a token must carry at least one of these in its scope, else 403 (reason scope); ID tokens carry none' },
   clientRoles: { value: 'pairs', text: 'CLIENT=ROLE,...: the role of an app client\'s tokens that name no role (machine clients); each role must be an allowed role' },

@@ -1,4 +1,4 @@
-export { resolveConfig, defaultCacheDir, ANY, NO_ROLE_CLAIM, DEFAULT_ROLE_CLAIM, DEFAULT_CLOCK_TOLERANCE, DEFAULT_TOKEN_USE } from './resolve';
+export { resolveConfig, defaultCacheDir, ANY, NO_ROLE_CLAIM, DEFAULT_ROLE_CLAIM, DEFAULT_CLOCK_TOLERANCE, DEFAULT_TOKEN_USE, DEFAULT_TOKEN_CACHE } from './resolve';
 export type { ResolvedConfig, ConfigInput, ConfigWarning } from './resolve';
 export { securityChoicesMissing, requireSecurityChoices } from './choices';
 export type { MissingChoice } from './choices';

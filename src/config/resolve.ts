@@ -27,6 +27,9 @@ export const DEFAULT_TOKEN_USE: TokenUse = 'access';
 /** `--role-claim none`: no claim chooses the role. */
 export const NO_ROLE_CLAIM = 'none';
 const MAX_CLOCK_TOLERANCE = 300;
+/** Verified tokens kept (each verdict at most once): --token-cache. */
+export const DEFAULT_TOKEN_CACHE = 10_000;
+const MAX_TOKEN_CACHE = 1_000_000;
 /** Cognito signs with RS256 only; an OpenID issuer may also use ES256 (the key's kty and alg must match). */
 const COGNITO_ALGORITHMS: readonly SigningAlgorithm[] = Object.freeze(['RS256']);
 const OIDC_ALGORITHMS: readonly SigningAlgorithm[] = Object.freeze(['RS256', 'ES256']);
@@ -123,6 +126,7 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (ke
   const cacheDir = top.cacheDir ? path.resolve(asString(top.cacheDir).trim()) : defaultCacheDir(env);
   const offline = top.offline ? asBoolean(top.offline) : false;
   const clockTolerance = top.clockTolerance ? asClockTolerance(top.clockTolerance) : DEFAULT_CLOCK_TOLERANCE;
+  const tokenCache = top.tokenCache ? asTokenCache(top.tokenCache) : DEFAULT_TOKEN_CACHE;
   const anonymousRole = top.anonymousRole ? asString(top.anonymousRole).trim() || null : null;
   // SET ROLE NONE would run requests as the connecting user itself.
   if (anonymousRole !== null && anonymousRole.toLowerCase() === 'none') {
@@ -135,6 +139,7 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (ke
     kid,
     clockTolerance,
     anonymousRole,
+    tokenCache,
     cacheDir,
     offline,
   };
@@ -400,6 +405,18 @@ function asClockTolerance(setting: Sourced<unknown>): number {
     throw new ConfigError(
       `clock tolerance "${text}" (from ${setting.origin.label}) must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`,
       `the default is ${DEFAULT_CLOCK_TOLERANCE}`,
+    );
+  }
+  return value;
+}
+
+function asTokenCache(setting: Sourced<unknown>): number {
+  const text = typeof setting.value === 'number' ? String(setting.value) : asString(setting, true).trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > MAX_TOKEN_CACHE) {
+    throw new ConfigError(
+      `token cache "${text}" (from ${setting.origin.label}) must be a whole number of tokens from 0 (off) to ${MAX_TOKEN_CACHE}`,
+      `the default is ${DEFAULT_TOKEN_CACHE}`,
     );
   }
   return value;

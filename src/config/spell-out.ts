@@ -34,6 +34,7 @@ export function spellOut(config: CognitoConfig, env: NodeJS.ProcessEnv = process
     ['allowedRoles', shared.allowedRoles.length > 0 && (shared.roleClaim || clientRoles.length > 0 || oidc) ? list(shared.allowedRoles) : null],
     ['authenticatedRole', shared.authenticatedRole],
     ['anonymousRole', config.anonymousRole],
+    ['tokenCache', String(config.tokenCache)],
     ['scope', shared.scopes.length > 0 ? shared.scopes.join(',') : null],
     ['clientRoles', clientRoles.length > 0 ? clientRoles.map(([client, role]) => `${client}=${role}`).join(',') : null],
     ['cacheDir', config.cacheDir !== defaultCacheDir(env) ? config.cacheDir : null],

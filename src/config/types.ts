@@ -108,6 +108,8 @@ export interface CognitoConfig {
    * it; on v4 it becomes PostGraphile's --default-role unless one is given. Null: the server's default.
    */
   readonly anonymousRole: string | null;
+  /** How many verified tokens' verdicts are kept in memory until their exp; 0: none. */
+  readonly tokenCache: number;
   /** Folder of the JWKS cache on disk (absolute). */
   readonly cacheDir: string;
   /** Use the cached JWKS (and discovery documents) only; never touch the network. */
@@ -127,6 +129,7 @@ export interface RawSettings {
   allowedRoles?: string | readonly string[];
   authenticatedRole?: string;
   anonymousRole?: string;
+  tokenCache?: string | number;
   scope?: string | readonly string[];
   clientRoles?: string | readonly string[] | Readonly<Record<string, string>>;
   kid?: string;
@@ -148,6 +151,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   'allowedRoles',
   'authenticatedRole',
   'anonymousRole',
+  'tokenCache',
   'scope',
   'clientRoles',
   'clockTolerance',

@@ -10,9 +10,11 @@ export interface Verdict {
   /** The role set for the request; null leaves the server's default role. */
   role: string | null;
   /** `jwt.claims`, `jwt.claims.<name>` …, `jwt.issuer.id` and `jwt.issuer.kind`; not including `role`. */
-  settings: Record<string, string>;
+  settings: Readonly<Record<string, string>>;
   /** The trusted issuer (a pool's form, or an OpenID issuer) that vouched for the token. */
   issuer: TrustedIssuer;
+  /** The kid of the issuer's key that verified it. */
+  kid: string;
 }
 
 /**
@@ -34,14 +36,14 @@ export async function checkToken(verifier: TrustedVerifier, token: string): Prom
 }
 
 async function decide(verifier: TrustedVerifier, token: string): Promise<Verdict> {
-  const { claims, issuer, client } = await verifier.verify(token);
+  const { claims, issuer, kid, client } = await verifier.verify(token);
   if (hasUnstorableText(claims)) {
     throw new TokenRejectedError('claim_text', 'a claim holds text PostgreSQL cannot store (a NUL character or an unpaired surrogate)');
   }
   const decision = decideRole(claims, issuer.roleClaim, issuer.allowedRoles);
   if (decision.kind === 'refuse') throw new TokenRejectedError('role', decision.reason);
   const role = decision.kind === 'role' ? decision.role : clientRole(issuer, client) ?? issuer.authenticatedRole;
-  return { claims, role, settings: { ...claimsToSettings(claims), ...issuerSettings(issuer) }, issuer };
+  return { claims, role, settings: Object.freeze({ ...claimsToSettings(claims), ...issuerSettings(issuer) }), issuer, kid };
 }
 
 /**

@@ -5,6 +5,7 @@ import * as log from '../log';
 import { printable } from '../printable';
 import { describeToken, TokenRejectedError, TokenVerifier, TrustedVerifier } from '../verify';
 import { checkToken, Verdict } from './check';
+import { VerdictCache } from './verdicts';
 
 /** How long after start-up a recent cached copy is refreshed: after the server's first answers. */
 const FRESH_COPY_REFRESH_DELAY_MS = 1000;
@@ -42,6 +43,8 @@ export class Gate {
     /** Each trusted issuer's key cache, by its exact issuer URL (a pool on AWS has two: both forms). */
     readonly keys: ReadonlyMap<string, KeyCache>,
     private readonly verifier: TrustedVerifier,
+    /** Verdicts on tokens seen before (--token-cache). */
+    readonly verdicts: VerdictCache,
   ) {}
 
   /**
@@ -55,9 +58,10 @@ export class Gate {
     const given = new Map((from.keys ?? []).map((k) => [k.issuer.issuer, k]));
     const caches = new Map<string, KeyCache>();
     const loading: Promise<IssuerKeys>[] = [];
+    const verdicts = new VerdictCache({ maxEntries: config.tokenCache, clockTolerance: config.clockTolerance });
     for (const issuer of config.issuers) {
       const start = given.get(issuer.issuer);
-      const cache = openCache(config, issuer, start ?? null);
+      const cache = openCache(config, issuer, start ?? null, (kids) => verdicts.dropKeys(issuer.issuer, kids));
       caches.set(issuer.issuer, cache);
       if (!from.keys) loading.push(loadInBackground(config, issuer, cache));
     }
@@ -68,16 +72,22 @@ export class Gate {
       });
     }
     const verifiers = config.issuers.map((issuer) => new TokenVerifier(issuer, caches.get(issuer.issuer)!, config.clockTolerance));
-    return new Gate(config, caches, new TrustedVerifier(verifiers));
+    return new Gate(config, caches, new TrustedVerifier(verifiers), verdicts);
   }
 
   /** The decision on `token` (every refusal a TokenRejectedError), with one log line per refusal. */
   async authenticate(token: string): Promise<Verdict> {
+    const known = this.verdicts.get(token);
+    if (known) return known;
+    let verdict: Verdict;
     try {
-      return await checkToken(this.verifier, token);
+      verdict = await checkToken(this.verifier, token);
     } catch (error) {
       throw this.refused(error as TokenRejectedError, token);
     }
+    // Not when its key left while it was being checked: that key's verdicts are gone already.
+    if (this.keys.get(verdict.issuer.issuer)?.has(verdict.kid)) this.verdicts.put(token, verdict);
+    return verdict;
   }
 
   /** Logs the one line a refused request gets (the token's kid and sub made printable), and returns the refusal. */
@@ -115,7 +125,7 @@ function nameOf(issuer: TrustedIssuer): string {
  * One issuer's key cache: primed with the start-up keys, else empty until a
  * load brings keys. A 404 drops its keys; its failures touch no other issuer.
  */
-function openCache(config: CognitoConfig, issuer: TrustedIssuer, start: IssuerKeys | null): KeyCache {
+function openCache(config: CognitoConfig, issuer: TrustedIssuer, start: IssuerKeys | null, onKeysRemoved: (kids: readonly string[]) => void): KeyCache {
   const known = start?.jwksUrl ?? (issuer.kind === 'cognito' ? issuer.jwksUrl : null);
   const refetch = issuerLoader(issuer, config, log.warn, known);
   const loader = async () => {
@@ -143,7 +153,7 @@ function openCache(config: CognitoConfig, issuer: TrustedIssuer, start: IssuerKe
     // The message names the JWKS URL, so whose keys these are.
     log.warn(`JWKS refetch failed, keeping the keys already known: ${messageOf(error)}`);
   };
-  const keys = new KeyCache(loader, { onFetchError: refetchFailed });
+  const keys = new KeyCache(loader, { onFetchError: refetchFailed, onKeysRemoved });
   /** After a start from a recent copy: reload until a load works, so dropped keys stop working. */
   const refreshAfterStart = (attempt: number): void => {
     keys.load(loader).catch((error: unknown) => {

@@ -56,6 +56,7 @@ const RC_VALUE: Record<SettingKey, (config: CognitoConfig) => OptionValue | null
   scope: ({ shared }) => [...shared.scopes],
   clientRoles: ({ shared }) => Object.entries(shared.clientRoles).map(([client, role]) => `${client}=${role}`),
   anonymousRole: (c) => c.anonymousRole,
+  tokenCache: (c) => c.tokenCache,
   clockTolerance: (c) => c.clockTolerance,
   kid: (c) => c.kid,
   cacheDir: (c) => c.cacheDir,

@@ -9,6 +9,8 @@ export interface KeyCacheOptions {
   now?: () => number;
   /** Told about every fetch that fails; never about token content. */
   onFetchError?: (error: unknown) => void;
+  /** Told the kids of keys that left (a refetch without them, or clear): what they verified must not live on. */
+  onKeysRemoved?: (kids: readonly string[]) => void;
 }
 
 export const MIN_REFETCH_INTERVAL_MS = 10_000;
@@ -45,8 +47,10 @@ export class KeyCache {
 
   /** Forgets every key: tokens are refused as "keys unavailable" until a load brings keys again. */
   clear(): void {
+    const removed = [...this.keys.keys()];
     this.keys = new Map();
     this.loadedOnce = false;
+    if (removed.length > 0) this.options.onKeysRemoved?.(removed);
   }
 
   get hasKeys(): boolean {
@@ -55,6 +59,11 @@ export class KeyCache {
 
   kids(): string[] {
     return [...this.keys.keys()];
+  }
+
+  /** Whether `kid` is a key now, without fetching. */
+  has(kid: string): boolean {
+    return this.keys.has(kid);
   }
 
   /** The key for `kid`, refetching at most once per window; null if unknown. */
@@ -103,7 +112,11 @@ export class KeyCache {
 
   private replace(jwks: ValidatedJwks): void {
     // Keys dropped from the JWKS are dropped here too: rotated-out keys stop verifying.
-    this.keys = new Map(jwks.keys.map((key) => [key.jwk.kid, key]));
+    const next = new Map(jwks.keys.map((key) => [key.jwk.kid, key]));
+    // A kid whose key material changed counts as removed too: what the old key verified must go.
+    const removed = [...this.keys].filter(([kid, key]) => !next.get(kid)?.keyObject.equals(key.keyObject)).map(([kid]) => kid);
+    this.keys = next;
     this.loadedOnce = true;
+    if (removed.length > 0) this.options.onKeysRemoved?.(removed);
   }
 }

@@ -8,6 +8,8 @@ import { Claims, TokenVerifier } from './verifier';
 export interface VerifiedToken {
   claims: Claims;
   issuer: TrustedIssuer;
+  /** The kid of the key that verified it. */
+  kid: string;
   /** The app client the token was issued to (Cognito: client_id or an ID token's aud; OpenID: client_id, else azp); null if none. */
   client: string | null;
 }
@@ -39,7 +41,8 @@ export class TrustedVerifier {
     const verifier = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
     if (!verifier) throw new TokenRejectedError('issuer', `issuer ${describeIss(iss)} is not trusted (expected ${this.expected()})`);
     const claims = await verifier.verify(token, decoded);
-    return { claims, issuer: verifier.issuer, client: clientOf(claims, verifier.issuer) };
+    // The verifier refused anything without a string kid.
+    return { claims, issuer: verifier.issuer, kid: decoded.header.kid as string, client: clientOf(claims, verifier.issuer) };
   }
 
   private expected(): string {

@@ -183,6 +183,7 @@ describe('buildPostGraphileArgs: JWT flags', () => {
       '--cognito-client-id', 'a1,b2',
       '--cognito-allowed-roles', 'app_user,app_admin',
       '--cognito-authenticated-role', 'app_user',
+      '--cognito-token-cache', '10000',
       '--cognito-cache-dir', '/srv/jwks-cache',
     ]);
     // What the plugin parses from them is the configuration they came from.

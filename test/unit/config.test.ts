@@ -547,3 +547,18 @@ describe('redact', () => {
     assert.equal(redact('postgres://h/app?PASSWORD=x#f'), 'postgres://h/app?PASSWORD=***#f');
   });
 });
+
+describe('--token-cache', () => {
+  test('a whole number of tokens, 0 for off; the default otherwise', () => {
+    assert.equal(resolveConfig({ flags: { userPoolId: POOL } }).config.tokenCache, 10_000);
+    assert.equal(resolveConfig({ flags: { userPoolId: POOL, tokenCache: '0' } }).config.tokenCache, 0);
+    assert.equal(resolveConfig({ flags: { userPoolId: POOL }, env: { POSTGRAPHILE_COGNITO_TOKEN_CACHE: '250' } }).config.tokenCache, 250);
+    assert.equal(resolveConfig({ rc: rc({ userPoolId: POOL, tokenCache: 42 }) }).config.tokenCache, 42);
+  });
+
+  test('anything else is a configuration error naming the setting', () => {
+    for (const bad of ['-1', '1.5', 'lots', '2000000']) {
+      configError(() => resolveConfig({ flags: { userPoolId: POOL, tokenCache: bad } }), /token cache/, /--token-cache/);
+    }
+  });
+});
