@@ -21,7 +21,7 @@ const SETTING_HELP: Record<SettingKey, { value: string; text: string }> = {
   scope: { value: 'scopes', text: 'a token must carry at least one of these in its scope, else 403 (reason scope); ID tokens carry none' },
   clientRoles: { value: 'pairs', text: 'CLIENT=ROLE,...: the role of an app client\'s tokens that name no role (machine clients); each role must be an allowed role' },
   clockTolerance: { value: 'seconds', text: `leeway for exp and nbf (default: ${DEFAULT_CLOCK_TOLERANCE})` },
-  kid: { value: 'kid', text: 'key whose PEM goes into --jwt-secret (default: the first key)' },
+  kid: { value: 'kid', text: 'the key pem prints (default: pem asks when there are several)' },
   cacheDir: { value: 'dir', text: 'JWKS (and OpenID configuration) cache on disk, used when they cannot be fetched (default: $XDG_CACHE_HOME/postgraphile-cognito, else ~/.cache/postgraphile-cognito)' },
   offline: { value: '', text: 'use the cached JWKS and OpenID configurations only, without touching the network' },
 };

@@ -40,7 +40,7 @@ export const FLAG_NAMES: Record<SettingKey, string> = {
  * The same settings as PostGraphile flags, added by our plugin so that the
  * list `args` prints carries the configuration to the plugin too:
  * `--user-pool-id` becomes `--cognito-user-pool-id`. `kid` only picks the
- * PEM for --jwt-secret, so the plugin has no flag for it.
+ * PEM `pem` prints, so the plugin has no flag for it.
  */
 export const PLUGIN_FLAG_KEYS: readonly SettingKey[] = SETTING_KEYS.filter((key) => key !== 'kid');
 

@@ -99,7 +99,7 @@ export interface CognitoConfig {
    */
   readonly issuers: readonly TrustedIssuer[];
   readonly shared: SharedSettings;
-  /** The key whose PEM goes into `--jwt-secret`; null picks as documented. */
+  /** The key `pem` prints; null: pem asks when there are several. */
   readonly kid: string | null;
   /** Seconds of leeway for `exp` and `nbf`. */
   readonly clockTolerance: number;

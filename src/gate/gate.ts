@@ -1,6 +1,6 @@
 import { CognitoConfig, ConfigWarning, FLAG_NAMES, requireSecurityChoices, SettingKey, TrustedIssuer } from '../config';
 import { JwksError, messageOf, PostgraphileCognitoError } from '../errors';
-import { describeStartup, givenKeys, groupBySource, IssuerKeys, issuerLoader, isOptional, KeyCache, loadIssuerKeys } from '../jwks';
+import { describeStartup, givenKeys, groupBySource, IssuerKeys, issuerLoader, isOptional, KeyCache, LoadedKeys, loadIssuerKeys, startupFailure } from '../jwks';
 import * as log from '../log';
 import { printable } from '../printable';
 import { describeToken, TokenRejectedError, TokenVerifier, TrustedVerifier } from '../verify';
@@ -26,6 +26,18 @@ export interface GateSource {
   warnings?: readonly ConfigWarning[];
   /** How settings are named in messages; the v4 plugin's are `--cognito-…`. */
   flagLabel?: (key: SettingKey) => string;
+  /** When the gate loads the keys itself, as run asks of it when it starts PostGraphile at once. */
+  startup?: StartupOptions;
+}
+
+/** How a gate that loads its keys alongside the server's own start-up behaves, as run would before it. */
+export interface StartupOptions {
+  /** Start from a copy on disk younger than this, without waiting for the network (a restart). */
+  freshForMs?: number;
+  /** A pool or issuer with no keys and no usable copy: say why and exit 3, rather than serve. */
+  exitOnFailure?: boolean;
+  /** Named after the last start-up line: "PostGraphile 4.14.1 (bundled)". */
+  serverName?: string;
 }
 
 /**
@@ -59,16 +71,25 @@ export class Gate {
     const caches = new Map<string, KeyCache>();
     const loading: Promise<IssuerKeys>[] = [];
     const verdicts = new VerdictCache({ maxEntries: config.tokenCache, clockTolerance: config.clockTolerance });
+    const startup = from.startup ?? {};
     for (const issuer of config.issuers) {
       const start = given.get(issuer.issuer);
-      const cache = openCache(config, issuer, start ?? null, (kids) => verdicts.dropKeys(issuer.issuer, kids));
-      caches.set(issuer.issuer, cache);
-      if (!from.keys) loading.push(loadInBackground(config, issuer, cache));
+      const opened = openCache(config, issuer, start?.jwksUrl ?? null, (kids) => verdicts.dropKeys(issuer.issuer, kids));
+      caches.set(issuer.issuer, opened.keys);
+      if (start?.loaded) opened.begin(start.loaded);
+      if (!from.keys) loading.push(loadInBackground(config, issuer, opened, startup));
     }
     if (!from.keys) {
-      // One line per pool or issuer once every load has ended, as run says before it starts.
+      // Once every load has ended: one line per pool or issuer, as run says when it loads them first.
       void Promise.all(loading).then((all) => {
-        for (const forms of groupBySource(all)) if (forms.some((k) => k.loaded)) log.info(describeStartup(forms));
+        const failure = startupFailure(all);
+        if (failure && startup.exitOnFailure) {
+          // run's own guarantee, now that PostGraphile started alongside: no keys, no server.
+          log.error(failure.message, failure.hint);
+          process.exit(failure.exitCode);
+        }
+        const lines = groupBySource(all).filter((forms) => forms.some((k) => k.loaded)).map(describeStartup);
+        lines.forEach((line, i) => log.info(startup.serverName && i === lines.length - 1 ? `${line}; ${startup.serverName}` : line));
       });
     }
     const verifiers = config.issuers.map((issuer) => new TokenVerifier(issuer, caches.get(issuer.issuer)!, config.clockTolerance));
@@ -121,12 +142,20 @@ function nameOf(issuer: TrustedIssuer): string {
   return issuer.form === 'endpoint' ? `user pool ${issuer.id}` : `user pool ${issuer.id} (its ${issuer.form.toUpperCase()} issuer ${issuer.issuer})`;
 }
 
+/** One issuer's key cache, and how it takes its start-up keys. */
+interface OpenedCache {
+  keys: KeyCache;
+  /** Primes the cache with the start-up keys; a recent copy is refreshed soon after. */
+  begin(loaded: LoadedKeys): void;
+}
+
 /**
- * One issuer's key cache: primed with the start-up keys, else empty until a
- * load brings keys. A 404 drops its keys; its failures touch no other issuer.
+ * One issuer's key cache: empty until its start-up keys or a load bring
+ * keys. A 404 drops its keys; its failures touch no other issuer.
  */
-function openCache(config: CognitoConfig, issuer: TrustedIssuer, start: IssuerKeys | null, onKeysRemoved: (kids: readonly string[]) => void): KeyCache {
-  const known = start?.jwksUrl ?? (issuer.kind === 'cognito' ? issuer.jwksUrl : null);
+function openCache(config: CognitoConfig, issuer: TrustedIssuer, jwksUrl: string | null, onKeysRemoved: (kids: readonly string[]) => void): OpenedCache {
+  // An OpenID issuer's jwks_uri, when the start-up read it: a refetch needs no discovery then.
+  const known = jwksUrl ?? (issuer.kind === 'cognito' ? issuer.jwksUrl : null);
   const refetch = issuerLoader(issuer, config, log.warn, known);
   const loader = async () => {
     // The load that brings the first keys (after a failed start, or a 404, or a pool switched to UPDATED) says so.
@@ -163,35 +192,37 @@ function openCache(config: CognitoConfig, issuer: TrustedIssuer, start: IssuerKe
       setTimeout(() => refreshAfterStart(attempt + 1), pause).unref();
     });
   };
-  if (start?.loaded) {
-    const { jwks, source, startedAt } = start.loaded;
-    // run started from a recent copy without asking the network: the refetch window counts
+  const begin = ({ jwks, source, startedAt }: LoadedKeys) => {
+    // A start from a recent copy without asking the network: the refetch window counts
     // from when the copy was fetched, so a new kid can be fetched at once. The copy is
     // refreshed once the server is up, off the path to the first answer, whatever the window
     // says, and again until that works: a key dropped from the pool stops working then.
     const fresh = source.kind === 'cache' && source.why === 'fresh';
     keys.prime(jwks, fresh ? source.fetchedAt : startedAt);
     if (fresh) setTimeout(() => refreshAfterStart(0), FRESH_COPY_REFRESH_DELAY_MS).unref();
-  }
-  return keys;
+  };
+  return { keys, begin };
 }
 
 /** Loads an issuer's keys when the gate was given none; requests meanwhile wait for it (refresh joins it). */
-function loadInBackground(config: CognitoConfig, issuer: TrustedIssuer, keys: KeyCache): Promise<IssuerKeys> {
-  const loading = loadIssuerKeys(issuer, config, log.warn);
-  keys
+function loadInBackground(config: CognitoConfig, issuer: TrustedIssuer, opened: OpenedCache, startup: StartupOptions): Promise<IssuerKeys> {
+  const loading = loadIssuerKeys(issuer, config, log.warn, startup.freshForMs ? { freshForMs: startup.freshForMs } : {});
+  opened.keys
     .load(async () => {
       const result = await loading;
       if (!result.loaded) throw result.failure;
       return result.loaded.jwks;
     })
     .then(
-      (jwks) => {
+      async (jwks) => {
+        const { loaded } = await loading;
+        // As if given at start: a recent copy gets its refresh.
+        if (loaded?.source.kind === 'cache' && loaded.source.why === 'fresh') opened.begin(loaded);
         for (const skipped of jwks.skipped) log.warn(`${nameOf(issuer)}: skipped JWKS ${skipped}`);
       },
       (error: unknown) => {
-        // A pool's UPDATED form not in use: said in the start-up line, not as an error.
-        if (isOptional(issuer)) return;
+        // A pool's UPDATED form not in use: said in the start-up line, not as an error; an exit says its own.
+        if (isOptional(issuer) || startup.exitOnFailure) return;
         const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
         log.error(`${messageOf(error)}${hint}; tokens get 503 until a later request loads the keys`);
       },

@@ -1,16 +1,21 @@
 import { CognitoConfig } from '../config';
 import { IssuerKeys } from '../jwks';
+import type { StartupOptions } from './gate';
 
 /**
- * `run` loads every trusted issuer's keys before PostGraphile loads the
- * plugin and leaves them here, with the configuration they belong to, so the
- * plugin does not fetch them a second time. (The plugin's configuration
- * itself comes from the argument list, which spells it out.) A global
- * symbol, not a module variable, so a second copy of this package still finds it.
+ * What `run` leaves for the server adaptor it starts, with the configuration
+ * it belongs to: the trusted issuers' keys when it loaded them first (the
+ * adaptor does not fetch them a second time), or how to load them alongside
+ * PostGraphile's own start-up. (The adaptor's configuration itself comes from
+ * the argument list, which spells it out.) A global symbol, not a module
+ * variable, so a second copy of this package still finds it.
  */
 export interface Handover {
   config: CognitoConfig;
-  keys: readonly IssuerKeys[];
+  /** The keys run loaded; null when the gate loads them itself, alongside PostGraphile's start-up. */
+  keys: readonly IssuerKeys[] | null;
+  /** Then, how: run's start-up rules. */
+  startup?: StartupOptions;
 }
 
 const KEY = Symbol.for('postgraphile-cognito.handover');

@@ -1,5 +1,5 @@
 export { Gate } from './gate';
-export type { GateSource } from './gate';
+export type { GateSource, StartupOptions } from './gate';
 export { checkToken } from './check';
 export type { Verdict } from './check';
 export { gateSourceFromEnvironment } from './source';

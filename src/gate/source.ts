@@ -13,18 +13,19 @@ export interface EnvironmentInput {
 /**
  * A server's configuration when nothing hands it one: flags > environment >
  * rc file. Under `run`, the configuration is run's (its argument list spells
- * it out, or its environment carries it), and run's handover saves fetching
- * the same keys again.
+ * it out, or its environment carries it), and run's handover brings the keys
+ * it loaded, or how to load them alongside the server's start-up.
  */
 export function gateSourceFromEnvironment({ flags = {}, flagLabel, env = process.env, cwd = process.cwd() }: EnvironmentInput = {}): GateSource {
   const { config, warnings } = resolveConfig({ flags, ...(flagLabel ? { flagLabel } : {}), env, rc: loadRcFile(cwd) });
   const handover = takeHandover();
   const label = flagLabel ? { flagLabel } : {};
   if (!handover) return { config, warnings, ...label };
-  // run's keys serve only if they are of the very issuers (and key locations) this configuration trusts.
+  // run's keys (or its way of loading them) serve only the very issuers (and key locations) this configuration trusts.
   const location = (issuer: TrustedIssuer) => `${issuer.issuer} ${issuer.kind === 'cognito' ? issuer.jwksUrl : issuer.discoveryUrl}`;
   const trusted = new Set(config.issuers.map(location));
-  const sameKeys = handover.keys.length === config.issuers.length && handover.keys.every((k) => trusted.has(location(k.issuer)));
+  const same = handover.config.issuers.length === config.issuers.length && handover.config.issuers.every((issuer) => trusted.has(location(issuer)));
   // run has printed the warnings of its configuration already.
-  return { config, warnings: [], ...label, ...(sameKeys ? { keys: handover.keys } : {}) };
+  const given = !same ? {} : handover.keys ? { keys: handover.keys } : { startup: handover.startup };
+  return { config, warnings: [], ...label, ...given };
 }

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { messageOf } from '../errors';
@@ -39,8 +39,8 @@ export function cacheFileFor(dir: string, url: string, kind: CachedKind = 'jwks'
  * so a reader never sees half a file. The folder is private to the user: these
  * keys decide which tokens are accepted.
  */
-export function writeCachedJwks(dir: string, url: string, text: string, fetchedAt: number, pems: Record<string, string> = {}): string {
-  return writeCacheFile(dir, url, 'jwks', { jwks: JSON.parse(text) as unknown, pems }, fetchedAt);
+export function writeCachedJwks(dir: string, url: string, text: string, fetchedAt: number): string {
+  return writeCacheFile(dir, url, 'jwks', { jwks: JSON.parse(text) as unknown }, fetchedAt);
 }
 
 /** Saves an OpenID issuer's discovery document as served, for --offline and for a start while it cannot be fetched. */
@@ -99,7 +99,7 @@ export function readCachedJwks(dir: string, url: string, accept?: readonly Signi
   if (read.kind !== 'hit') return read;
   const { doc, fetchedAt, file } = read;
   try {
-    return { kind: 'hit', cached: { jwks: withPems(validateJwks(doc.jwks, url, accept), doc.pems), fetchedAt, file } };
+    return { kind: 'hit', cached: { jwks: validateJwks(doc.jwks, url, accept), fetchedAt, file } };
   } catch (error) {
     return { kind: 'unusable', file, problem: (error as { reason?: string }).reason ?? messageOf(error) };
   }
@@ -149,25 +149,6 @@ function readCacheFile(dir: string, url: string, kind: CachedKind): FileRead {
   const fetchedAt = typeof doc.fetchedAt === 'string' ? Date.parse(doc.fetchedAt) : NaN;
   if (!Number.isFinite(fetchedAt)) return { kind: 'unusable', file, problem: 'it has no valid fetchedAt time' };
   return { kind: 'hit', doc, fetchedAt, file };
-}
-
-/**
- * The PEMs saved with the copy (made by jwk-to-pem when it was saved), each
- * kept only if it is the very key of its kid: a start from the copy then
- * needs no conversion.
- */
-function withPems(jwks: ValidatedJwks, pems: unknown): ValidatedJwks {
-  if (typeof pems !== 'object' || pems === null) return jwks;
-  const keys = jwks.keys.map((key) => {
-    const pem = (pems as Record<string, unknown>)[key.jwk.kid];
-    if (typeof pem !== 'string') return key;
-    try {
-      return createPublicKey(pem).equals(key.keyObject) ? { ...key, pem } : key;
-    } catch {
-      return key;
-    }
-  });
-  return { ...jwks, keys };
 }
 
 /** "3 h 12 min", "45 s": how old a cached copy is. */

@@ -8,7 +8,7 @@ export { loadKeys, refetchLoader, FRESH_COPY_MS } from './load';
 export type { KeySource, LoadedKeys, LoadOptions, KeysConfig, Warn } from './load';
 export { validateDiscovery, discover } from './discovery';
 export type { Discovered } from './discovery';
-export { loadTrustedKeys, loadIssuerKeys, issuerLoader, keysConfigFor, isOptional, givenKeys } from './trusted';
+export { loadTrustedKeys, loadIssuerKeys, startupFailure, issuerLoader, keysConfigFor, isOptional, givenKeys } from './trusted';
 export type { IssuerKeys } from './trusted';
 export { describeStartup, describeForm, describeChecks, describeKeys, groupBySource } from './describe';
 export { cacheFileFor, readCachedJwks, writeCachedJwks, readCachedDiscovery, writeCachedDiscovery, describeAge } from './disk-cache';

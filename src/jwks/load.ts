@@ -2,7 +2,6 @@ import type { SigningAlgorithm } from '../config/types';
 import { JwksError, messageOf } from '../errors';
 import { JwksLoader } from './cache';
 import { CachedJwks, describeAge, readCachedJwks, writeCachedJwks } from './disk-cache';
-import { pemOf } from './pem';
 import { DocumentKind, FetchedJwks, fetchJwksDocument, FetchOptions, POOL_JWKS, REFETCH } from './fetch';
 import { ValidatedJwks } from './validate';
 
@@ -108,9 +107,7 @@ function readCacheOrThrow(config: KeysConfig): CachedJwks {
 
 function saveToCache(config: KeysConfig, fetched: FetchedJwks, warn: Warn): void {
   try {
-    // With each key's PEM, so a later start from the copy needs no conversion.
-    const pems = Object.fromEntries(fetched.jwks.keys.map((key) => [key.jwk.kid, pemOf(key.jwk)]));
-    writeCachedJwks(config.cacheDir, config.jwksUrl, fetched.text, Date.now(), pems);
+    writeCachedJwks(config.cacheDir, config.jwksUrl, fetched.text, Date.now());
   } catch (error) {
     warn(`could not save the JWKS to the cache in ${config.cacheDir} (${messageOf(error)}); a start-up without the network will not be possible`);
   }

@@ -47,11 +47,18 @@ export function isOptional(issuer: TrustedIssuer): boolean {
  */
 export async function loadTrustedKeys(config: Pick<CognitoConfig, 'issuers' | 'cacheDir' | 'offline'>, warn: Warn, options: LoadOptions = {}): Promise<IssuerKeys[]> {
   const all = await Promise.all(config.issuers.map((issuer) => loadIssuerKeys(issuer, config, warn, options)));
-  for (const issuer of config.issuers) {
-    const forms = all.filter((k) => k.issuer.kind === issuer.kind && k.issuer.id === issuer.id);
-    if (forms.every((k) => k.loaded === null)) throw forms.find((k) => !isOptional(k.issuer))?.failure ?? forms[0]!.failure!;
-  }
+  const failure = startupFailure(all);
+  if (failure) throw failure;
   return all;
+}
+
+/** The failure of the first pool or issuer that has no keys in any form, or null: a start-up must stop on it. */
+export function startupFailure(all: readonly IssuerKeys[]): JwksError | null {
+  for (const { issuer } of all) {
+    const forms = all.filter((k) => k.issuer.kind === issuer.kind && k.issuer.id === issuer.id);
+    if (forms.every((k) => k.loaded === null)) return forms.find((k) => !isOptional(k.issuer))?.failure ?? forms[0]!.failure!;
+  }
+  return null;
 }
 
 /** One issuer's keys at start-up; a failure is returned, not thrown (see loadTrustedKeys). */

@@ -35,8 +35,6 @@ export interface UsableKey {
   readonly jwk: SigningJwk;
   /** node:crypto's own view of the key, used to verify signatures. */
   readonly keyObject: KeyObject;
-  /** Its PEM, when a cached copy brought one (checked against keyObject). */
-  readonly pem?: string;
 }
 
 export interface ValidatedJwks {

@@ -1,18 +1,13 @@
 import * as path from 'node:path';
-import { CognitoConfig, NO_ROLE_CLAIM, pluginFlagName, spellOut, TrustedIssuer } from '../config';
-import { algorithmOf, pemOf, selectKeys, UsableKey } from '../jwks';
+import { CognitoConfig, pluginFlagName, spellOut } from '../config';
 import { splitList, takeOption } from './argv';
-
-// Claims Cognito always sends as arrays; PostGraphile's --jwt-role needs a string.
-const ARRAY_CLAIMS = new Set(['cognito:groups', 'cognito:roles']);
 
 export interface ArgsInput {
   config: CognitoConfig;
-  keys: readonly UsableKey[];
   /** Arguments for PostGraphile given after `--`, passed on untouched. */
   userArgs?: readonly string[];
-  /** Absolute path or module name of our server plugin; null leaves it out. */
-  pluginPath: string | null;
+  /** Absolute path or module name of our server plugin. */
+  pluginPath: string;
   /** `options.plugins` from the rc file, which a `--plugins` flag would otherwise replace. */
   rcPlugins?: unknown;
   /** Folder that relative plugin paths (`./my-plugin.js`) are relative to. */
@@ -20,82 +15,24 @@ export interface ArgsInput {
 }
 
 /**
- * The PostGraphile argument list: the one `run` launches and `args` prints.
- * `--plugins` (when used) comes first, as PostGraphile requires; the user's
- * own arguments come last, so theirs win over ours.
+ * The PostGraphile v4 argument list: the one `run` launches and `args`
+ * prints. `--plugins` comes first, as PostGraphile requires, with ours
+ * first; then our configuration as the plugin's own flags; the user's own
+ * arguments come last, so theirs win over ours. No --jwt-* flag: the plugin
+ * verifies every token, and the list needs no key, so `run` starts
+ * PostGraphile without waiting for the keys.
  */
-export function buildPostGraphileArgs({ config, keys, userArgs = [], pluginPath, rcPlugins, cwd }: ArgsInput): string[] {
+export function buildPostGraphileArgs({ config, userArgs = [], pluginPath, rcPlugins, cwd }: ArgsInput): string[] {
   const { values: userPlugins, rest } = takeOption(userArgs, ['--plugins']);
   // PostGraphile require()s plugins from its own folder, so a relative path must become absolute.
   const absolute = (spec: string) => (cwd && /^\.\.?[\\/]/.test(spec) ? path.resolve(cwd, spec) : spec);
-  const others = (userPlugins ?? (pluginPath ? pluginList(rcPlugins) : [])).map(absolute);
-  const args: string[] = [];
-  if (pluginPath) {
-    args.push('--plugins', dedupe([pluginPath, ...others]).join(','));
-  } else if (userPlugins) {
-    args.push('--plugins', others.join(','));
-  }
-  // PostGraphile's own check (used only without the plugin) knows one key and one issuer: the first.
-  const key = secretKey(config, keys);
-  const issuer = firstIssuer(config);
-  args.push(
-    '--jwt-secret',
-    pemFor(key),
-    '--jwt-verify-algorithms',
-    algorithmOf(key.jwk),
-    '--jwt-verify-issuer',
-    issuer.issuer,
-    '--jwt-verify-audience',
-    audience(issuer),
-    '--jwt-verify-clock-tolerance',
-    String(config.clockTolerance),
-    '--jwt-role',
-    jwtRolePath(issuer.roleClaim),
-    ...(pluginPath ? pluginFlags(config) : []),
-    ...rest,
-  );
-  return args;
+  const others = (userPlugins ?? pluginList(rcPlugins)).map(absolute);
+  return ['--plugins', dedupe([pluginPath, ...others]).join(','), ...pluginFlags(config), ...rest];
 }
 
 /** The configuration as the plugin's own flags, so the list carries it to the plugin, under `run` and in a PostGraphile started by hand alike. */
 export function pluginFlags(config: CognitoConfig): string[] {
   return spellOut(config).flatMap(([key, value]) => [pluginFlagName(key), value]);
-}
-
-/** The key's PEM: the one saved with a cached copy, else made now. */
-function pemFor(key: UsableKey): string {
-  return key.pem ?? pemOf(key.jwk);
-}
-
-/**
- * The key whose PEM goes into --jwt-secret: --kid when given, else the first.
- * With the plugin loaded every key of every issuer verifies; the PEM matters
- * only to PostGraphile's own check, used when the plugin is not.
- */
-function secretKey(config: CognitoConfig, keys: readonly UsableKey[]): UsableKey {
-  return config.kid ? selectKeys(keys, { kid: config.kid })[0]! : keys[0]!;
-}
-
-/** The first trusted issuer: the one PostGraphile's own check is told about. */
-function firstIssuer(config: CognitoConfig): TrustedIssuer {
-  return config.issuers[0]!;
-}
-
-/**
- * PostGraphile requires `aud: postgraphile` unless told otherwise. ID tokens
- * carry the app client id in `aud`; access tokens carry none, so for them the
- * audience check is turned off ('') and the plugin checks `client_id`. An
- * OpenID issuer's tokens carry its audience.
- */
-function audience(issuer: TrustedIssuer): string {
-  if (issuer.kind === 'oidc') return issuer.audiences === '*' ? '' : issuer.audiences.join(',');
-  return issuer.tokenUse === 'id' && issuer.clientIds !== '*' && issuer.clientIds.length > 0 ? issuer.clientIds.join(',') : '';
-}
-
-/** PostGraphile's own --jwt-role (used only without the plugin); with no role claim, a claim Cognito never sends. */
-function jwtRolePath(roleClaim: readonly string[] | null): string {
-  if (roleClaim === null) return NO_ROLE_CLAIM;
-  return roleClaim.length === 1 && ARRAY_CLAIMS.has(roleClaim[0]!) ? `${roleClaim[0]},0` : roleClaim.join(',');
 }
 
 function pluginList(raw: unknown): string[] {

@@ -11,6 +11,9 @@ export interface Prepared {
   keys: readonly IssuerKeys[];
 }
 
+/** The configuration only: the server loads the keys alongside its own start-up (run). */
+export type Configured = Omit<Prepared, 'keys'> & { keys: null };
+
 /** Every usable key loaded, in configuration order: for keys, pem and args. */
 export function allKeys(prepared: Pick<Prepared, 'keys'>): UsableKey[] {
   return prepared.keys.flatMap((k) => (k.loaded ? [...k.loaded.jwks.keys] : []));
@@ -30,24 +33,34 @@ export interface PrepareOptions extends LoadOptions {
   server?: boolean;
 }
 
-/** Configuration -> every trusted issuer's JWKS (network, else the disk cache): the stages every command starts with. */
-export async function prepare(flags: RawSettings, sources?: SettingSources, { server = false, ...load }: PrepareOptions = {}): Promise<Prepared> {
+/** Flags, environment and rc file -> the configuration, checked; its warnings about the pools said. */
+export function prepareConfig(flags: RawSettings, sources?: SettingSources, { server = false }: { server?: boolean } = {}): Configured {
   const { env, rc } = sources ?? { env: process.env, rc: loadRcFile(process.cwd()) };
   const { config, warnings } = resolveConfig({ flags, env, rc });
   // Before the keys are fetched: a server without these choices must not start, nor take 15 s to say so.
   if (server) requireSecurityChoices(config);
-  const quiet = isPostGraphileWorker();
-  const warn = (text: string) => {
-    if (!quiet) log.warn(text);
-  };
-  for (const warning of warnings) if (warning.about === 'pool') warn(warning.text);
+  for (const warning of warnings) if (warning.about === 'pool') warnUnlessWorker(warning.text);
+  const verification = warnings.filter((w) => w.about === 'verification').map((w) => w.text);
+  return { config, warnings: verification, rc, keys: null };
+}
+
+/** Configuration -> every trusted issuer's JWKS (network, else the disk cache): the stages every command starts with. */
+export async function prepare(flags: RawSettings, sources?: SettingSources, { server = false, ...load }: PrepareOptions = {}): Promise<Prepared> {
+  const env = sources?.env ?? process.env;
+  const configured = prepareConfig(flags, sources, { server });
+  const { config } = configured;
+  const warn = warnUnlessWorker;
   // A --cluster-workers worker whose primary had to fall back on the copy starts from it at once
   // (its plugin then refreshes it over the network, as after any start from a fresh copy).
   const startFromCopy = env[START_FROM_COPY_ENV] === '1' ? { freshForMs: Number.POSITIVE_INFINITY } : {};
   const keys = await loadTrustedKeys(config, warn, { ...load, ...startFromCopy });
   for (const { loaded } of keys) for (const skipped of loaded?.jwks.skipped ?? []) warn(`skipped JWKS ${skipped}`);
-  const verification = warnings.filter((w) => w.about === 'verification').map((w) => w.text);
-  return { config, warnings: verification, rc, keys };
+  return { ...configured, keys };
+}
+
+/** A warning, unless this is one of PostGraphile's --cluster-workers workers, whose primary said it. */
+function warnUnlessWorker(text: string): void {
+  if (!isPostGraphileWorker()) log.warn(text);
 }
 
 /**

@@ -7,7 +7,7 @@ import { buildPostGraphileArgs, pluginsIn } from './args';
 import { takeOption } from './argv';
 import { launchInProcess } from './in-process';
 import { assertNodeFor, assertPluginsLoadable, LocateOptions, locatePostGraphile, PostGraphileInstall } from './locate';
-import { allKeys, isPostGraphileWorker, prepare, Prepared, SettingSources, START_FROM_COPY_ENV } from './prepare';
+import { Configured, isPostGraphileWorker, prepare, prepareConfig, Prepared, SettingSources, START_FROM_COPY_ENV } from './prepare';
 import { configFileIn, readPresetSettings, specFor, v5Args } from './v5';
 
 /** Which PostGraphile a server start uses, and (v5) the graphile.config its CLI will read. */
@@ -53,11 +53,10 @@ export async function planServer(userArgs: readonly string[], options: PlanOptio
  * the configuration in its name. Either way it spells out the whole
  * configuration, so a server started from it elsewhere checks tokens alike.
  */
-export function postgraphileArgsFor(prepared: Prepared, userArgs: readonly string[], plan: ServerPlan): string[] {
+export function postgraphileArgsFor(prepared: Pick<Prepared, 'config' | 'rc'>, userArgs: readonly string[], plan: ServerPlan): string[] {
   if (plan.install.major === 5) return v5Args({ userArgs, presetSpec: specFor(prepared.config), configFile: plan.configFile });
   return buildPostGraphileArgs({
     config: prepared.config,
-    keys: allKeys(prepared),
     userArgs,
     pluginPath: PLUGIN_PATH,
     rcPlugins: prepared.rc?.options.plugins,
@@ -65,28 +64,45 @@ export function postgraphileArgsFor(prepared: Prepared, userArgs: readonly strin
   });
 }
 
-/** `run`: configuration -> keys -> the project's PostGraphile (v4 or v5, else the bundled v4) in this process. */
+/**
+ * `run`: configuration -> the project's PostGraphile (v4 or v5, else the
+ * bundled v4) in this process, which loads the keys alongside its own
+ * start-up (schema introspection): the two do not wait for each other, and a
+ * request without a token is served at once. With v4's --cluster-workers the
+ * primary loads the keys first, as before: it serves nothing itself, and its
+ * workers must not each find out that there are none.
+ */
 export async function runServer(flags: RawSettings, userArgs: readonly string[], load: LoadOptions = {}): Promise<void> {
   const plan = await planServer(userArgs);
-  launch(await prepare(flags, plan.sources, { server: true, ...load }), userArgs, plan);
+  const clustered = plan.install.major === 4 && takeOption(userArgs, ['--cluster-workers'], { list: false }).values !== null;
+  const prepared = clustered ? await prepare(flags, plan.sources, { server: true, ...load }) : prepareConfig(flags, plan.sources, { server: true });
+  launch(prepared, userArgs, plan, load);
 }
 
 /**
- * Prepared configuration and keys -> PostGraphile running in this process
- * with the argument list `args` prints, and the keys handed over in memory.
- * The demo comes here too, with its issuer's endpoint as the only difference.
+ * Prepared configuration (and keys, when loaded first) -> PostGraphile
+ * running in this process with the argument list `args` prints; the keys, or
+ * how to load them, handed over in memory. The demo comes here too, with its
+ * issuer's endpoint as the only difference.
  */
-export function launch(prepared: Prepared, userArgs: readonly string[], plan: ServerPlan): void {
+export function launch(prepared: Prepared | Configured, userArgs: readonly string[], plan: ServerPlan, load: LoadOptions = {}): void {
   const quiet = isPostGraphileWorker();
   if (!quiet) for (const warning of prepared.warnings) log.warn(warning);
   const { install } = plan;
   const args = postgraphileArgsFor(prepared, userArgs, plan);
   if (install.major === 4) assertPluginsLoadable(install, pluginsIn(args));
   const { config, keys } = prepared;
+  const serverName = `PostGraphile ${install.version} (${install.origin})`;
+  if (!keys) {
+    // The keys load alongside; the gate says the start-up line (and exits 3 without keys) when they are in.
+    setHandover({ config, keys: null, startup: { ...(load.freshForMs ? { freshForMs: load.freshForMs } : {}), exitOnFailure: true, serverName } });
+    launchInProcess(install, args, process.argv);
+    return;
+  }
   if (!quiet) {
     // One line per pool or issuer; the last also names the PostGraphile that runs.
     const lines = groupBySource(keys).map(describeStartup);
-    lines.forEach((line, i) => log.info(i === lines.length - 1 ? `${line}; PostGraphile ${install.version} (${install.origin})` : line));
+    lines.forEach((line, i) => log.info(i === lines.length - 1 ? `${line}; ${serverName}` : line));
   }
   setHandover({ config, keys });
   if (keys.some(({ loaded }) => loaded?.source.kind === 'cache' && loaded.source.why === 'fetch-failed')) {

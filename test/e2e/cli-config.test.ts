@@ -25,7 +25,11 @@ describe('configuration precedence and validation', () => {
   /** Allowed roles come from the environment here; each test that needs it names its app client. */
   const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ HTTPS_PROXY: `http://127.0.0.1:${deadPort}`, COGNITO_ALLOWED_ROLES: '*', ...extra });
   const dead = () => `http://127.0.0.1:${deadPort}`;
-  const issuerOf = (r: Awaited<ReturnType<typeof runCli>>) => valueAfter(parseJsonArray(r), '--jwt-verify-issuer');
+  /** The pool's issuer as the list spells it out for the plugin: endpoint and pool id. */
+  const issuerOf = (r: Awaited<ReturnType<typeof runCli>>) => {
+    const list = parseJsonArray(r);
+    return `${valueAfter(list, '--cognito-endpoint')}/${valueAfter(list, '--cognito-user-pool-id')}`;
+  };
 
   function dirWithRc(name: string, content: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-config-'));
@@ -55,8 +59,9 @@ describe('configuration precedence and validation', () => {
       const r = await runCli(['args', '--json'], { env: env(), cwd: rcDir });
       assertOk(r);
       const list = parseJsonArray(r);
-      assert.equal(valueAfter(list, '--jwt-verify-issuer'), `${fixture.endpoint}/local_fromrc`);
-      assert.equal(valueAfter(list, '--jwt-verify-audience'), 'rcclient');
+      assert.equal(issuerOf(r), `${fixture.endpoint}/local_fromrc`);
+      assert.equal(valueAfter(list, '--cognito-token-use'), 'id');
+      assert.equal(valueAfter(list, '--cognito-client-id'), 'rcclient');
     });
 
     test('the environment beats the rc file', async () => {
@@ -66,8 +71,8 @@ describe('configuration precedence and validation', () => {
       });
       assertOk(r);
       const list = parseJsonArray(r);
-      assert.equal(valueAfter(list, '--jwt-verify-issuer'), `${fixture.endpoint}/local_fromenv`);
-      assert.equal(valueAfter(list, '--jwt-verify-audience'), 'envclient');
+      assert.equal(issuerOf(r), `${fixture.endpoint}/local_fromenv`);
+      assert.equal(valueAfter(list, '--cognito-client-id'), 'envclient');
     });
 
     test('a flag beats the environment and the rc file', async () => {
@@ -77,8 +82,9 @@ describe('configuration precedence and validation', () => {
       });
       assertOk(r);
       const list = parseJsonArray(r);
-      assert.equal(valueAfter(list, '--jwt-verify-issuer'), `${fixture.endpoint}/local_fromflag`);
-      assert.equal(valueAfter(list, '--jwt-verify-audience'), '');
+      assert.equal(issuerOf(r), `${fixture.endpoint}/local_fromflag`);
+      assert.equal(valueAfter(list, '--cognito-token-use'), 'access');
+      assert.equal(valueAfter(list, '--cognito-client-id'), 'envclient');
     });
 
     test('--endpoint beats AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', async () => {

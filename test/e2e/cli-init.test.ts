@@ -49,7 +49,7 @@ describe('init', () => {
     assert.equal(valueAfter(list, '--cognito-user-pool-id'), POOL);
     assert.equal(valueAfter(list, '--cognito-client-id'), 'client1');
     assert.equal(valueAfter(list, '--cognito-allowed-roles'), 'app_user,app_admin');
-    assert.equal(valueAfter(list, '--jwt-verify-issuer'), jwks.issuer(POOL));
+    assert.equal(`${valueAfter(list, '--cognito-endpoint')}/${valueAfter(list, '--cognito-user-pool-id')}`, jwks.issuer(POOL));
   });
 
   test('an existing file: exit 2 naming --force, and nothing written or changed', async () => {

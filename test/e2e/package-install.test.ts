@@ -79,7 +79,7 @@ describe('the installed package', () => {
         // The configuration lists the trusted issuers; this emulator's pool has one.
         const jwks = await pgc.fetchJwks(config.issuers[0].jwksUrl);
         const pem = pgc.pemOf(pgc.selectKeys(jwks.keys, {})[0].jwk);
-        const args = pgc.buildPostGraphileArgs({ config, keys: jwks.keys, pluginPath: pgc.PLUGIN_PATH, userArgs: ['-c', 'db'] });
+        const args = pgc.buildPostGraphileArgs({ config, pluginPath: pgc.PLUGIN_PATH, userArgs: ['-c', 'db'] });
         console.log(JSON.stringify({ kids: jwks.keys.map((k) => k.jwk.kid), pem, args, plugin: require.resolve('postgraphile-cognito/plugin') }));
       })().catch((e) => { console.error(e); process.exit(1); });`;
     // Asynchronously: the JWKS server lives in this process and must keep answering.
@@ -89,7 +89,7 @@ describe('the installed package', () => {
     assert.match(out.pem, /^-----BEGIN PUBLIC KEY-----\n/);
     assert.equal(out.args[0], '--plugins');
     assert.equal(out.args[1], out.plugin);
-    assert.equal(out.args[out.args.indexOf('--jwt-verify-audience') + 1], 'c1');
+    assert.equal(out.args[out.args.indexOf('--cognito-client-id') + 1], 'c1');
     assert.deepEqual(out.args.slice(-2), ['-c', 'db']);
     assert.ok(out.plugin.startsWith(path.join(project, 'node_modules', 'postgraphile-cognito')), out.plugin);
   });

@@ -36,21 +36,14 @@ describe('the JWKS cache on disk', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   });
 
-  test('each key\'s PEM is kept with the copy, and used only if it is that very key', () => {
+  test("a copy written with PEMs (as 0.1 wrote them) still loads: the PEMs are ignored", () => {
     const cacheDir = path.join(dir, 'pems');
-    const k1 = sharedKey('k1');
-    writeCachedJwks(cacheDir, URL_A, jwksText('k1', 'k2'), Date.now(), { k1: pemOf(k1.jwk), k2: pemOf(k1.jwk) });
+    const file = writeCachedJwks(cacheDir, URL_A, jwksText('k1'), Date.now());
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(file, JSON.stringify({ ...doc, pems: { k1: 'not a pem' } }), { mode: 0o600 });
     const read = readCachedJwks(cacheDir, URL_A);
     assert.ok(read.kind === 'hit');
-    const [r1, r2] = read.cached.jwks.keys;
-    assert.equal(r1!.pem, pemOf(k1.jwk));
-    // k2's saved PEM is k1's: not trusted, so it is made again when needed.
-    assert.equal(r2!.pem, undefined);
-    // Without PEMs (or with garbage), the keys still load.
-    writeCachedJwks(cacheDir, URL_B, jwksText('k1'), Date.now(), { k1: 'not a pem' });
-    const garbage = readCachedJwks(cacheDir, URL_B);
-    assert.ok(garbage.kind === 'hit');
-    assert.equal(garbage.cached.jwks.keys[0]!.pem, undefined);
+    assert.deepEqual(read.cached.jwks.keys.map((k) => k.jwk.kid), ['k1']);
   });
 
   test('copies are kept per URL: one pool never reads another pool\'s keys', () => {

@@ -28,11 +28,11 @@ export function argsCommand(): Command {
     'after',
     `
 For PostGraphile v4 (the project's, else the bundled one), the list starts
-with --plugins (our verification plugin, merged with yours), then
---jwt-secret <PEM>, --jwt-verify-algorithms RS256, --jwt-verify-issuer,
---jwt-verify-audience, --jwt-verify-clock-tolerance and --jwt-role, then your
+with --plugins (our verification plugin, merged with yours), then your
 configuration as the plugin's own flags (--cognito-user-pool-id, ..., defaults
-included), then your own arguments untouched.
+included), then your own arguments untouched. No --jwt-* flag: the plugin
+verifies every token (\`pem\` prints a key, if you need one). args still loads
+the keys, and fails (exit 3) when there are none.
 
 For a project on PostGraphile v5, it is one -P: your presets (or amber, when
 there is no graphile.config), then our preset, with the whole configuration in
