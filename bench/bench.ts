@@ -1,52 +1,62 @@
 /**
- * `npm run bench`: the tool against the recipe it replaces, on the same
- * PostgreSQL database, JWKS fixture and tokens, A and B alternated over rounds:
+ * `npm run bench`: the tool against the recipe it replaces, on PostGraphile
+ * v4 and v5, on the same PostgreSQL database, JWKS fixture and tokens, the
+ * sides alternated over rounds:
  *
  *   A  node node_modules/postgraphile/cli.js --jwt-secret <PEM> --jwt-verify-algorithms RS256 ...
  *   B  node bin/postgraphile-cognito.js run ... (our plugin verifies, in the same process)
+ *   C  node22 test/fixtures/v5/node_modules/postgraphile/dist/cli-run.js, in bench-recipe/ there,
+ *      whose graphile.config.mjs is the JWT recipe of v5's guide (jsonwebtoken and a PEM)
+ *   D  node22 bin/postgraphile-cognito.js run ..., in the v5 project (our preset verifies)
  *
- * Figures (median over rounds, and B/A): start-up to the first right answer,
+ * Figures (median over rounds; B/A, D/C and D/B): start-up to the first right answer,
  * authenticated requests per second (autocannon), CPU per request and
  * resident memory of each process tree, the cost of one verification in
  * process, and the JWKS fetches 1000 tokens with unknown kids cause. It
  * measures and prints; it asserts nothing about timings. Exit 1 only when an
  * answer is wrong or a phase cannot finish.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes, generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import jwt from 'jsonwebtoken';
-import { BIN, ROOT, runCli } from '../test/helpers/cli';
+import { BIN, cleanEnv, ROOT, runCli } from '../test/helpers/cli';
 import { createTestDatabase } from '../test/helpers/db';
 import { accessClaims, JwksFixture } from '../test/helpers/jwks-server';
 import { startPostgres } from '../test/helpers/postgres';
 import { postGraphql as post } from '../test/helpers/net';
-import { launch, Launched, Probe, treeCpuUs, treeRssMiB } from './launch';
+import { node22, V5_CLI, V5_PROJECT, withNode22 } from '../test/helpers/v5';
+import { ensureV5Fixture } from '../test/helpers/v5-fixture';
+import { launch, Launched, LaunchOptions, Probe, treeCpuUs, treeRssMiB } from './launch';
 import { BenchToken, load, LoadResult } from './load';
 import { microbench } from './micro';
+import { microbenchV5, MicroV5Result } from './micro-v5';
 
 /* ------------------------------------------------------------------ settings */
 
-const num = (name: string, fallback: number) => {
+const num = (name: string, fallback: number, min = 1) => {
   const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
+  return Number.isFinite(value) && value >= min ? value : fallback;
 };
 const ROUNDS = Math.floor(num('BENCH_ROUNDS', 5));
 const LOAD_SECONDS = num('BENCH_SECONDS', 5);
 const WARMUP_SECONDS = num('BENCH_WARMUP_SECONDS', 3);
-/** The warm-up runs at this fixed rate, below either server's capacity, so memory is compared at the same load. */
+/** The warm-up runs at this fixed rate, below every server's capacity, so memory is compared at the same load. */
 const WARMUP_RATE = num('BENCH_WARMUP_RATE', 200);
 const CONCURRENCY = Math.floor(num('BENCH_CONCURRENCY', 8));
-const STARTUPS_PER_ROUND = Math.floor(num('BENCH_STARTUPS', 2));
+const STARTUPS_PER_ROUND = Math.floor(num('BENCH_STARTUPS', 2, 0));
 const UNKNOWN_KIDS = 1000;
 const UNKNOWN_KID_SECONDS = num('BENCH_UNKNOWN_KID_SECONDS', 20);
 const TOKENS = 200;
 const LAUNCH_TIMEOUT_MS = 60_000;
-const WHOLE_RUN_TIMEOUT_MS = 10 * 60_000;
+const WHOLE_RUN_TIMEOUT_MS = 20 * 60_000;
 const POOL_ID = 'local_bench1';
 const KID = 'key-bench';
 const POSTGRAPHILE_CLI = path.join(ROOT, 'node_modules', 'postgraphile', 'cli.js');
+/** C's working directory: its graphile.config.mjs is the recipe of v5's JWT guide. */
+const V5_RECIPE_DIR = path.join(V5_PROJECT, 'bench-recipe');
 const QUERY = JSON.stringify({ query: '{ currentSub }' });
 
 /* ------------------------------------------------------------------- cleanup */
@@ -102,17 +112,34 @@ async function runOptions(): Promise<{ cacheDir: boolean; offline: boolean }> {
   return { cacheDir: help.stdout.includes('--cache-dir'), offline: help.stdout.includes('--offline') };
 }
 
+/** Node 22 for the v5 sides, with the v5 project installed; or why there is none. */
+async function v5Setup(): Promise<{ node: string; postgraphile: string } | { missing: string }> {
+  try {
+    const state = await ensureV5Fixture();
+    const node = node22();
+    // postgraphile v5 exports no ./package.json: read the file.
+    const { version } = JSON.parse(fs.readFileSync(path.join(V5_PROJECT, 'node_modules', 'postgraphile', 'package.json'), 'utf8')) as { version: string };
+    const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+    console.log(`# PostGraphile v5 project ${state}: PostGraphile ${version}, Node ${nodeVersion}`);
+    return { node, postgraphile: `PostGraphile ${version} on Node ${nodeVersion}` };
+  } catch (error) {
+    return { missing: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+  }
+}
+
 /* ---------------------------------------------------------------------- main */
 
 interface Variant {
   name: string;
   argv: () => string[];
+  /** Node, working directory and environment; default: this Node, the repository, cleanEnv(). */
+  options?: () => LaunchOptions;
   startupMs: number[];
   startupCpuMs: number[];
 }
 
 interface Side {
-  name: 'A' | 'B';
+  name: 'A' | 'B' | 'C' | 'D';
   variant: Variant;
   loads: LoadResult[];
   cpuUsPerRequest: number[];
@@ -120,6 +147,17 @@ interface Side {
   rssStartMiB: number[];
   rssSameLoadMiB: number[];
   rssMiB: number[];
+}
+
+interface Flood {
+  fetches: number;
+  seconds: number;
+  per10s: number;
+}
+
+interface Target {
+  text: string;
+  ok: (ratio: number) => boolean;
 }
 
 async function main(): Promise<number> {
@@ -138,6 +176,9 @@ async function main(): Promise<number> {
   // Whatever a launch caches on disk goes below tmp, never to the user's own cache.
   process.env.XDG_CACHE_HOME = path.join(tmp, 'xdg-cache');
   process.env.POSTGRAPHILE_COGNITO_CACHE_DIR = path.join(tmp, 'default-cache');
+
+  const v5 = await v5Setup();
+  if ('missing' in v5) console.log(`# NO PostGraphile v5 sides C and D in this run: ${v5.missing}`);
 
   const adminUrl = await startPostgres(tmp, (stop) => onCleanup('embedded PostgreSQL', stop));
   process.env.TEST_DATABASE_URL = adminUrl; // createTestDatabase reads it
@@ -160,41 +201,42 @@ async function main(): Promise<number> {
   const isRight = (body: string, token: BenchToken) => currentSubOf(body) === token.sub;
   const probe: Probe = { payload: QUERY, token: tokens[0]!.jwt, isRight: (status, body) => status === 200 && isRight(body, tokens[0]!) };
 
-  // A's key: the PEM our own `pem` command prints, as the recipe has users paste it.
+  // A's and C's key: the PEM our own `pem` command prints, as the recipes have users paste it.
   const pemRun = await runCli(['pem', '--user-pool-id', POOL_ID, '--endpoint', fixture.endpoint]);
   if (pemRun.code !== 0) throw new Error(`postgraphile-cognito pem failed (${pemRun.code}):\n${pemRun.stderr}`);
   const pem = pemRun.stdout;
 
   const has = await runOptions();
   const warmDir = path.join(tmp, 'warm-cache');
+  const v5WarmDir = path.join(tmp, 'warm-cache-v5');
   const freshDir = () => fs.mkdtempSync(path.join(tmp, 'cold-cache-'));
-  const a: Variant = {
-    name: 'A',
-    argv: () => [
-      POSTGRAPHILE_CLI, '-c', db.url, '--default-role', 'app_user',
-      '--jwt-secret', pem, '--jwt-verify-algorithms', 'RS256', '--jwt-verify-audience', '', '--jwt-verify-issuer', issuer,
-      '--disable-query-log',
-    ],
-    startupMs: [],
-    startupCpuMs: [],
-  };
-  const bArgv = (cacheArgs: string[]) => [
-    // The checks a production setup makes: the app client (which A does not check) and the allowed roles.
-    BIN, 'run', '--user-pool-id', POOL_ID, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--allowed-roles', 'app_user',
-    '--authenticated-role', 'app_user', ...cacheArgs,
-    '--', '-c', db.url, '--default-role', 'app_anonymous', '--disable-query-log',
-  ];
+  const variant = (name: string, argv: () => string[], options?: () => LaunchOptions): Variant => ({ name, argv, ...(options ? { options } : {}), startupMs: [], startupCpuMs: [] });
+  const a = variant('A', () => [
+    POSTGRAPHILE_CLI, '-c', db.url, '--default-role', 'app_user',
+    '--jwt-secret', pem, '--jwt-verify-algorithms', 'RS256', '--jwt-verify-audience', '', '--jwt-verify-issuer', issuer,
+    '--disable-query-log',
+  ]);
+  // The checks a production setup makes: the app client (which A and C do not check) and the allowed roles.
+  const cognitoArgs = ['run', '--user-pool-id', POOL_ID, '--endpoint', fixture.endpoint, '--client-id', 'client1', '--allowed-roles', 'app_user', '--authenticated-role', 'app_user'];
+  const bArgv = (cacheArgs: string[]) => [BIN, ...cognitoArgs, ...cacheArgs, '--', '-c', db.url, '--default-role', 'app_anonymous', '--disable-query-log'];
   // Cold: nothing cached on disk; warm: a cache an earlier launch wrote; offline: that cache, no fetch at all.
-  const bCold: Variant = { name: has.cacheDir ? 'B cold' : 'B', argv: () => bArgv(has.cacheDir ? ['--cache-dir', freshDir()] : []), startupMs: [], startupCpuMs: [] };
-  const bWarm: Variant | null = has.cacheDir ? { name: 'B warm', argv: () => bArgv(['--cache-dir', warmDir]), startupMs: [], startupCpuMs: [] } : null;
-  const bOffline: Variant | null = has.cacheDir && has.offline ? { name: 'B offline', argv: () => bArgv(['--cache-dir', warmDir, '--offline']), startupMs: [], startupCpuMs: [] } : null;
+  const bCold = variant(has.cacheDir ? 'B cold' : 'B', () => bArgv(has.cacheDir ? ['--cache-dir', freshDir()] : []));
+  const bWarm = has.cacheDir ? variant('B warm', () => bArgv(['--cache-dir', warmDir])) : null;
+  const bOffline = has.cacheDir && has.offline ? variant('B offline', () => bArgv(['--cache-dir', warmDir, '--offline'])) : null;
+
+  // v5: the same database and schema; its CLI has no query log to turn off, nor a default role.
+  const v5Options = (extra: NodeJS.ProcessEnv, cwd: string) => () => ({ node: (v5 as { node: string }).node, cwd, env: withNode22(cleanEnv(extra)) });
+  const c = 'node' in v5 ? variant('C', () => [V5_CLI, '-c', db.url, '-s', 'public'], v5Options({ JWT_SECRET: pem, JWT_ISSUER: issuer }, V5_RECIPE_DIR)) : null;
+  const dArgv = (cacheArgs: string[]) => [BIN, ...cognitoArgs, '--anonymous-role', 'app_anonymous', ...cacheArgs, '--', '-c', db.url, '-s', 'public'];
+  const dCold = 'node' in v5 ? variant(has.cacheDir ? 'D cold' : 'D', () => dArgv(has.cacheDir ? ['--cache-dir', freshDir()] : []), v5Options({}, V5_PROJECT)) : null;
+  const dWarm = dCold && has.cacheDir ? variant('D warm', () => dArgv(['--cache-dir', v5WarmDir]), v5Options({}, V5_PROJECT)) : null;
 
   console.log(`# PostgreSQL ${version}, database ${db.name}; JWKS fixture ${fixture.endpoint}, pool ${POOL_ID}, one key`);
   console.log(has.cacheDir ? '# run has --cache-dir: start-up measured with a cold and a warm JWKS cache' : '# run has no --cache-dir in this build: start-up measured cold only (every launch fetches the JWKS)');
 
   const started: Launched[] = [];
-  const start = async (variant: Variant) => {
-    const server = await launch(variant.argv(), probe, LAUNCH_TIMEOUT_MS);
+  const start = async (v: Variant) => {
+    const server = await launch(v.argv(), probe, LAUNCH_TIMEOUT_MS, v.options?.());
     started.push(server);
     return server;
   };
@@ -202,69 +244,71 @@ async function main(): Promise<number> {
     for (const server of started) await server.stop();
   });
 
-  // First launches: fill the OS file cache and the warm JWKS cache, untimed; show once what the tokens avoid.
+  // First launches: fill the OS file cache and the warm JWKS caches, untimed; show once what the tokens avoid.
   const groupToken = fixture.sign(KID, accessClaims('bench-user-0', { 'cognito:groups': ['app_user'] }), { issuer });
   const colon: string[] = [];
-  for (const variant of [a, bWarm ?? bCold]) {
-    const server = await start(variant);
+  for (const v of [a, bWarm ?? bCold, c, dWarm ?? dCold]) {
+    if (!v) continue;
+    const server = await start(v);
     const r = await post(server.port, QUERY, groupToken);
     const error = (JSON.parse(r.body) as { errors?: { message?: string }[] }).errors?.[0]?.message;
-    colon.push(`${variant.name.slice(0, 1)}: HTTP ${r.status}${error ? `, "${error.slice(0, 100)}"` : ', ok'}`);
-    if (variant !== a && (r.status !== 200 || error)) fail(`B refused a token with cognito:groups: ${r.body.slice(0, 300)}`);
+    colon.push(`${v.name.slice(0, 1)}: HTTP ${r.status}${error ? `, "${error.slice(0, 100)}"` : ', ok'}`);
+    if ((v === bWarm || v === bCold || v === dWarm || v === dCold) && (r.status !== 200 || error)) fail(`${v.name} refused a token with cognito:groups: ${r.body.slice(0, 300)}`);
     await server.stop();
   }
 
-  const sides: Side[] = [a, bCold].map((variant, i) => ({ name: i === 0 ? 'A' : 'B', variant, loads: [], cpuUsPerRequest: [], rssStartMiB: [], rssSameLoadMiB: [], rssMiB: [] }));
-  const extras = [bWarm, bOffline].filter((v): v is Variant => v !== null);
+  const side = (name: Side['name'], v: Variant): Side => ({ name, variant: v, loads: [], cpuUsPerRequest: [], rssStartMiB: [], rssSameLoadMiB: [], rssMiB: [] });
+  const sides: Side[] = [side('A', a), side('B', bCold), ...(c && dCold ? [side('C', c), side('D', dCold)] : [])];
+  const extras = [bWarm, bOffline, dWarm].filter((v): v is Variant => v !== null);
   console.log(
-    `# ${ROUNDS} rounds, A and B alternating: launch, ${WARMUP_SECONDS} s warm-up at ${WARMUP_RATE} req/s, ${LOAD_SECONDS} s of full load at ${CONCURRENCY} connections, stop` +
-      `; then ${STARTUPS_PER_ROUND} launch(es) of each of ${[...sides.map((side) => side.variant), ...extras].map((v) => v.name).join(', ')} for start-up only`,
+    `# ${ROUNDS} rounds, ${sides.map((s) => s.name).join(', ')} in turn (reversed every other round): launch, ${WARMUP_SECONDS} s warm-up at ${WARMUP_RATE} req/s, ${LOAD_SECONDS} s of full load at ${CONCURRENCY} connections, stop` +
+      `; then ${STARTUPS_PER_ROUND} launch(es) of each of ${[...sides.map((s) => s.variant), ...extras].map((v) => v.name).join(', ')} for start-up only`,
   );
   for (let round = 1; round <= ROUNDS; round++) {
     const order = round % 2 === 1 ? sides : [...sides].reverse();
-    for (const side of order) {
-      const server = await start(side.variant);
-      side.variant.startupMs.push(server.startupMs);
-      side.variant.startupCpuMs.push(server.startupCpuMs);
+    for (const s of order) {
+      const server = await start(s.variant);
+      s.variant.startupMs.push(server.startupMs);
+      s.variant.startupCpuMs.push(server.startupCpuMs);
       const pid = server.child.pid!;
       const warm = await load(server.port, QUERY, tokens, isRight, CONCURRENCY, WARMUP_SECONDS, WARMUP_RATE);
-      if (warm.failures) fail(`${side.name} round ${round} warm-up: ${warm.failures} wrong answer(s) or error(s): ${warm.failureSample}`);
+      if (warm.failures) fail(`${s.name} round ${round} warm-up: ${warm.failures} wrong answer(s) or error(s): ${warm.failureSample}`);
       const rssSameLoad = treeRssMiB(pid);
       const cpuBefore = treeCpuUs(pid);
       const result = await load(server.port, QUERY, tokens, isRight, CONCURRENCY, LOAD_SECONDS);
       const cpuUs = (treeCpuUs(pid) - cpuBefore) / Math.max(1, result.answered);
       const rss = treeRssMiB(pid);
       await server.stop();
-      side.loads.push(result);
-      side.cpuUsPerRequest.push(cpuUs);
-      side.rssStartMiB.push(server.startupRssMiB);
-      side.rssSameLoadMiB.push(rssSameLoad);
-      side.rssMiB.push(rss);
+      s.loads.push(result);
+      s.cpuUsPerRequest.push(cpuUs);
+      s.rssStartMiB.push(server.startupRssMiB);
+      s.rssSameLoadMiB.push(rssSameLoad);
+      s.rssMiB.push(rss);
       console.log(
-        `#  round ${round} ${side.name}: start-up ${fmt(server.startupMs)} ms, ${fmt(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
+        `#  round ${round} ${s.name}: start-up ${fmt(server.startupMs)} ms, ${fmt(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
           `CPU ${fmt(cpuUs)} us/req, RSS ${fmt(rssSameLoad, 1)} MiB at ${WARMUP_RATE} req/s, ${fmt(rss, 1)} MiB after full load${result.failures ? `, FAILURES ${result.failures}: ${result.failureSample}` : ''}`,
       );
-      if (result.failures) fail(`${side.name} round ${round}: ${result.failures} wrong answer(s) or error(s)`);
+      if (result.failures) fail(`${s.name} round ${round}: ${result.failures} wrong answer(s) or error(s)`);
     }
     // More start-up samples: start-up varies more than anything else here.
-    const startupOnly = [...sides.map((side) => side.variant), ...extras];
+    const startupOnly = [...sides.map((s) => s.variant), ...extras];
     for (let i = 0; i < STARTUPS_PER_ROUND; i++) {
       const timed: string[] = [];
-      for (const variant of (round + i) % 2 === 1 ? startupOnly : [...startupOnly].reverse()) {
-        const server = await start(variant);
-        variant.startupMs.push(server.startupMs);
-        variant.startupCpuMs.push(server.startupCpuMs);
+      for (const v of (round + i) % 2 === 1 ? startupOnly : [...startupOnly].reverse()) {
+        const server = await start(v);
+        v.startupMs.push(server.startupMs);
+        v.startupCpuMs.push(server.startupCpuMs);
         await server.stop();
-        timed.push(`${variant.name} ${fmt(server.startupMs)} ms`);
+        timed.push(`${v.name} ${fmt(server.startupMs)} ms`);
       }
       console.log(`#  round ${round} start-up only: ${timed.join(', ')}`);
     }
   }
 
   // 1000 tokens whose kid the JWKS does not have, spread evenly over UNKNOWN_KID_SECONDS.
-  const unknown = await (async () => {
-    const server = await start(bCold);
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const flood = async (v: Variant): Promise<Flood> => {
+    const server = await start(v);
     const bad = Array.from({ length: UNKNOWN_KIDS }, (_, i) =>
       jwt.sign(accessClaims(`bench-user-${i}`), privateKey, { algorithm: 'RS256', keyid: `unknown-${randomBytes(6).toString('hex')}`, expiresIn: '1h', issuer }),
     );
@@ -286,10 +330,12 @@ async function main(): Promise<number> {
     const seconds = (Date.now() - t0) / 1000;
     const fetches = fixture.requests - before;
     await server.stop();
-    if (statuses.get(403) !== bad.length) fail(`tokens with unknown kids were not all refused with 403: ${JSON.stringify([...statuses])}`);
+    if (statuses.get(403) !== bad.length) fail(`${v.name}: tokens with unknown kids were not all refused with 403: ${JSON.stringify([...statuses])}`);
+    console.log(`# unknown kids, ${v.name}: ${UNKNOWN_KIDS} tokens over ${seconds.toFixed(1)} s -> ${fetches} JWKS fetch(es)`);
     return { fetches, seconds, per10s: (fetches * 10) / seconds };
-  })();
-  console.log(`# unknown kids: ${UNKNOWN_KIDS} tokens over ${unknown.seconds.toFixed(1)} s -> ${unknown.fetches} JWKS fetch(es)`);
+  };
+  const unknownB = await flood(bCold);
+  const unknownD = dCold ? await flood(dCold) : null;
 
   // Last, with no server running.
   const micro = await microbench({
@@ -301,64 +347,101 @@ async function main(): Promise<number> {
     batches: 7,
     perBatch: 500,
   });
+  let microV5: MicroV5Result | null = null;
+  if ('node' in v5) {
+    const settings = { userPoolId: POOL_ID, endpoint: fixture.endpoint, clientId: 'client1', allowedRoles: 'app_user', authenticatedRole: 'app_user', anonymousRole: 'app_anonymous' };
+    microV5 = await microbenchV5(v5.node, { settings, jwks: { keys: [fixture.keys.get(KID)!.jwk] }, pem, issuer, tokens: tokens.map((t) => t.jwt), batches: 7, perBatch: 500 }, tmp);
+  }
 
   /* --------------------------------------------------------------- report */
-  const [sa, sb] = sides as [Side, Side];
-  const m = (side: Side, pick: (r: LoadResult) => number) => side.loads.map(pick);
-  const ratio = (b: number, a: number) => (Number.isFinite(a) && Number.isFinite(b) && a > 0 ? (b / a).toFixed(2) : 'n/a');
-  const verdict = (value: string, ok: (r: number) => boolean) => (value === 'n/a' ? '' : ok(Number(value)) ? 'met' : 'MISSED');
-  const rows: string[][] = [];
-  const row = (figure: string, av: string, bv: string, r: string, target: string, ok?: (r: number) => boolean) =>
-    rows.push([figure, av, bv, r, target ? `${target}${ok ? `: ${verdict(r, ok)}` : ''}` : '']);
-  // The target is for a warm cache; without a disk cache in this build, every launch is cold and is held to it.
+  const bySide = (name: Side['name']) => sides.find((s) => s.name === name) ?? null;
+  const [sa, sb, sc, sd] = [bySide('A')!, bySide('B')!, bySide('C'), bySide('D')];
+  const ratio = (y: number, x: number) => (Number.isFinite(x) && Number.isFinite(y) && x > 0 ? (y / x).toFixed(2) : 'n/a');
+  const verdict = (value: string, target: Target) => `${target.text}${value === 'n/a' ? '' : target.ok(Number(value)) ? ': met' : ': MISSED'}`;
+  /** x, y, y/x and the target's verdict on it: medians with min–max over rounds, or medians alone. */
+  const pair = (xs: readonly number[], ys: readonly number[], digits: number, withSpread: boolean, target?: Target): string[] => {
+    const r = ratio(median(ys), median(xs));
+    const cell = (values: readonly number[]) => (withSpread ? spread(values, digits) : fmt(median(values), digits));
+    return [cell(xs), cell(ys), r, target ? verdict(r, target) : ''];
+  };
+  const at = (target: string, ok: (r: number) => boolean): Target => ({ text: target, ok });
+  const floodCell = (f: Flood) => `${f.fetches} in ${f.seconds.toFixed(0)} s = ${f.per10s.toFixed(1)}`;
+  const floodTarget = (f: Flood) => `≤ 3 per 10 s: ${f.per10s <= 3 ? 'met' : 'MISSED'}`;
+
+  /** The figures of a load side, in table order, with their targets for B/A (v4) and D/C (v5). */
+  interface LoadFigure {
+    label: string;
+    of: (s: Side) => number[];
+    digits: number;
+    spread: boolean;
+    v4?: Target;
+    v5?: Target;
+  }
+  const loadFigures: LoadFigure[] = [
+    {
+      label: `requests/s, \`{ currentSub }\`, ${CONCURRENCY} connections`,
+      of: (s) => s.loads.map((r) => r.rps),
+      digits: 0,
+      spread: true,
+      v4: at('B/A ≥ 0.97', (r) => r >= 0.97),
+      v5: at('D/C ≥ 1.0', (r) => r >= 1.0),
+    },
+    { label: 'latency p50 (ms)', of: (s) => s.loads.map((r) => r.p50), digits: 1, spread: false },
+    { label: 'latency p99 (ms)', of: (s) => s.loads.map((r) => r.p99), digits: 1, spread: false },
+    { label: 'server CPU per request (µs)', of: (s) => s.cpuUsPerRequest, digits: 0, spread: true, v5: at('D/C ≤ 0.9', (r) => r <= 0.9) },
+    { label: 'resident memory, whole process tree, at the first answer (MiB)', of: (s) => s.rssStartMiB, digits: 1, spread: true },
+    {
+      label: `  at ${WARMUP_RATE} req/s (MiB)`,
+      of: (s) => s.rssSameLoadMiB,
+      digits: 1,
+      spread: true,
+      v4: at('B/A ≤ 1.05', (r) => r <= 1.05),
+      v5: at('D/C ≤ 1.05', (r) => r <= 1.05),
+    },
+    { label: '  after the full load (MiB)', of: (s) => s.rssMiB, digits: 1, spread: true, v4: at('B/A ≤ 1.05', (r) => r <= 1.05), v5: at('D/C ≤ 1.05', (r) => r <= 1.05) },
+  ];
+
+  // Table 1, v4: B against A. The start-up target is for a warm cache; without a disk cache in this build, every launch is cold and is held to it.
+  const v4Rows: string[][] = [];
   const startupVariants: [Variant, string, boolean][] = [
     ...(bWarm ? [[bWarm, 'warm JWKS cache', true] as [Variant, string, boolean]] : []),
     ...(bOffline ? [[bOffline, 'warm cache, --offline', true] as [Variant, string, boolean]] : []),
     [bCold, has.cacheDir ? 'cold JWKS cache' : 'JWKS fetched, no disk cache', !has.cacheDir],
   ];
-  for (const [variant, label, targeted] of startupVariants) {
-    row(`start-up to first answer, ${label} (ms)`, spread(a.startupMs), spread(variant.startupMs), ratio(median(variant.startupMs), median(a.startupMs)), targeted ? 'B/A ≤ 1.10' : '', targeted ? (r) => r <= 1.1 : undefined);
-    row(`  CPU time used by then (ms)`, spread(a.startupCpuMs), spread(variant.startupCpuMs), ratio(median(variant.startupCpuMs), median(a.startupCpuMs)), '');
+  for (const [v, label, targeted] of startupVariants) {
+    v4Rows.push([`start-up to first answer, ${label} (ms)`, ...pair(a.startupMs, v.startupMs, 0, true, targeted ? at('B/A ≤ 1.10', (r) => r <= 1.1) : undefined)]);
+    v4Rows.push(['  CPU time used by then (ms)', ...pair(a.startupCpuMs, v.startupCpuMs, 0, true)]);
   }
-  row(
-    `requests/s, \`{ currentSub }\`, ${CONCURRENCY} connections`,
-    spread(m(sa, (r) => r.rps)),
-    spread(m(sb, (r) => r.rps)),
-    ratio(median(m(sb, (r) => r.rps)), median(m(sa, (r) => r.rps))),
-    'B/A ≥ 0.97',
-    (r) => r >= 0.97,
-  );
-  for (const [name, pick] of [['p50', (r: LoadResult) => r.p50], ['p99', (r: LoadResult) => r.p99]] as const) {
-    row(`latency ${name} (ms)`, fmt(median(m(sa, pick)), 1), fmt(median(m(sb, pick)), 1), ratio(median(m(sb, pick)), median(m(sa, pick))), '');
-  }
-  row('server CPU per request (µs)', spread(sa.cpuUsPerRequest), spread(sb.cpuUsPerRequest), ratio(median(sb.cpuUsPerRequest), median(sa.cpuUsPerRequest)), '');
-  row('resident memory, whole process tree, at the first answer (MiB)', spread(sa.rssStartMiB, 1), spread(sb.rssStartMiB, 1), ratio(median(sb.rssStartMiB), median(sa.rssStartMiB)), '');
-  row(
-    `  at ${WARMUP_RATE} req/s (MiB)`,
-    spread(sa.rssSameLoadMiB, 1),
-    spread(sb.rssSameLoadMiB, 1),
-    ratio(median(sb.rssSameLoadMiB), median(sa.rssSameLoadMiB)),
-    'B/A ≤ 1.05',
-    (r) => r <= 1.05,
-  );
-  row('  after the full load (MiB)', spread(sa.rssMiB, 1), spread(sb.rssMiB, 1), ratio(median(sb.rssMiB), median(sa.rssMiB)), 'B/A ≤ 1.05', (r) => r <= 1.05);
-  row('one verification in process (µs)', fmt(micro.postgraphileUs, 1), fmt(micro.oursUs, 1), ratio(micro.oursUs, micro.postgraphileUs), '');
-  rows.push([
-    `JWKS fetches for ${UNKNOWN_KIDS} unknown kids (per 10 s)`,
-    '0 (no JWKS)',
-    `${unknown.fetches} in ${unknown.seconds.toFixed(0)} s = ${unknown.per10s.toFixed(1)}`,
-    '',
-    `≤ 3 per 10 s: ${unknown.per10s <= 3 ? 'met' : 'MISSED'}`,
-  ]);
+  for (const f of loadFigures) v4Rows.push([f.label, ...pair(f.of(sa), f.of(sb), f.digits, f.spread, f.v4)]);
+  v4Rows.push(['one verification in process (µs)', ...pair([micro.postgraphileUs], [micro.oursUs], 1, false)]);
+  v4Rows.push([`JWKS fetches for ${UNKNOWN_KIDS} unknown kids (per 10 s)`, '0 (no JWKS)', floodCell(unknownB), '', floodTarget(unknownB)]);
 
-  const header = ['figure (median over rounds, min–max)', 'A: PostGraphile by hand', 'B: postgraphile-cognito run', 'B/A', 'target'];
-  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, col) => (col === 0 || col === 4 ? c.padEnd(widths[col]!) : c.padStart(widths[col]!))).join(' | ')} |`;
+  // Table 2, v5: D against C (the targets), and D against B (what moving from v4 to v5 changes with us).
+  const v5Rows: string[][] = [];
+  if (c && sc && sd && dCold) {
+    const againstB = (bs: readonly number[], ds: readonly number[], digits: number, withSpread: boolean) => {
+      const [bCell, , r] = pair(bs, ds, digits, withSpread);
+      return [bCell!, r!];
+    };
+    const v5Startups: [Variant, Variant, string][] = [
+      ...(dWarm && bWarm ? [[dWarm, bWarm, 'warm JWKS cache'] as [Variant, Variant, string]] : []),
+      [dCold, bCold, has.cacheDir ? 'cold JWKS cache' : 'JWKS fetched, no disk cache'],
+    ];
+    for (const [d, b, label] of v5Startups) {
+      v5Rows.push([`start-up to first answer, ${label} (ms)`, ...pair(c.startupMs, d.startupMs, 0, true), ...againstB(b.startupMs, d.startupMs, 0, true)]);
+      v5Rows.push(['  CPU time used by then (ms)', ...pair(c.startupCpuMs, d.startupCpuMs, 0, true), ...againstB(b.startupCpuMs, d.startupCpuMs, 0, true)]);
+    }
+    for (const f of loadFigures) v5Rows.push([f.label, ...pair(f.of(sc), f.of(sd), f.digits, f.spread, f.v5), ...againstB(f.of(sb), f.of(sd), f.digits, f.spread)]);
+    if (microV5) v5Rows.push(['one verification in process (µs)', ...pair([microV5.recipeUs], [microV5.oursUs], 1, false), fmt(micro.oursUs, 1), ratio(microV5.oursUs, micro.oursUs)]);
+    if (unknownD) v5Rows.push([`JWKS fetches for ${UNKNOWN_KIDS} unknown kids (per 10 s)`, '0 (no JWKS)', floodCell(unknownD), '', floodTarget(unknownD), floodCell(unknownB), '']);
+  }
+
   const cpus = os.cpus();
   console.log('');
   console.log(
     `postgraphile-cognito bench, ${new Date().toISOString().slice(0, 10)}: ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), ` +
-      `Node ${process.version}, ${os.platform()} ${os.arch()}, PostgreSQL ${version}, PostGraphile 4 (${path.relative(ROOT, POSTGRAPHILE_CLI)})`,
+      `Node ${process.version}, ${os.platform()} ${os.arch()}, PostgreSQL ${version}, PostGraphile 4 (${path.relative(ROOT, POSTGRAPHILE_CLI)})` +
+      ('node' in v5 ? `, ${v5.postgraphile} for C and D` : `; no v5 sides (${v5.missing})`),
   );
   console.log(
     `${ROUNDS} rounds; load: autocannon in the bench process, ${LOAD_SECONDS} s per round after ${WARMUP_SECONDS} s warm-up at ${WARMUP_RATE} req/s, ` +
@@ -366,17 +449,33 @@ async function main(): Promise<number> {
       `${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at end`,
   );
   console.log('');
-  console.log(line(header));
-  console.log(`|${widths.map((w, col) => (col === 0 || col === 4 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
+  printTable(['figure (median over rounds, min–max)', 'A: PostGraphile 4 by hand', 'B: postgraphile-cognito run', 'B/A', 'target'], v4Rows, [0, 4]);
+  if (v5Rows.length) {
+    console.log('');
+    printTable(
+      ['PostGraphile v5 (median over rounds, min–max)', "C: v5, the guide's JWT recipe", 'D: postgraphile-cognito run, v5', 'D/C', 'target', 'B: run, v4 (as above)', 'D/B'],
+      v5Rows,
+      [0, 4],
+    );
+  }
   console.log('');
   console.log(
-    'Tokens carry no colon claims: PostGraphile alone makes a setting jwt.claims.<claim> of every claim, and PostgreSQL 14+ refuses ' +
-      `names such as jwt.claims.cognito:groups. One token with cognito:groups -> ${colon.join('; ')}.`,
+    'Tokens carry no colon claims: PostGraphile 4 alone makes a setting jwt.claims.<claim> of every claim, and PostgreSQL 14+ refuses ' +
+      `names such as jwt.claims.cognito:groups (the v5 recipe skips such claims). One token with cognito:groups -> ${colon.join('; ')}.`,
   );
   console.log(`Wall time ${((Date.now() - wallStart) / 1000).toFixed(0)} s.`);
-  console.log(failed ? '\nRESULT: FAILED (see failures above)' : '\nRESULT: ok (measurements only; no timing is asserted)');
+  console.log(failed ? '\nRESULT: FAILED (see failures above)' : `\nRESULT: ok (measurements only; no timing is asserted)${'missing' in v5 ? ', without the v5 sides' : ''}`);
   return failed ? 1 : 0;
+}
+
+/** A Markdown table, its columns padded; `leftAligned` columns are text, the others figures. */
+function printTable(header: string[], rows: string[][], leftAligned: number[]): void {
+  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
+  const left = (col: number) => leftAligned.includes(col);
+  const line = (cells: string[]) => `| ${cells.map((cell, col) => (left(col) ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w, col) => (left(col) ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
 }
 
 const watchdog = setTimeout(() => {

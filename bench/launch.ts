@@ -27,15 +27,25 @@ export interface Probe {
   isRight(status: number, body: string): boolean;
 }
 
+/** How a launch runs: the PostGraphile v5 sides need Node 22 and a working directory in the v5 project. */
+export interface LaunchOptions {
+  /** The Node.js binary (default: this one). */
+  node?: string;
+  /** Default: the repository. */
+  cwd?: string;
+  /** Default: cleanEnv(). */
+  env?: NodeJS.ProcessEnv;
+}
+
 const POLL_MS = 5;
 
 /** Spawns `node <argv> --port P --host 127.0.0.1` and polls with `probe` until it answers right. */
-export async function launch(argv: readonly string[], probe: Probe, timeoutMs: number): Promise<Launched> {
+export async function launch(argv: readonly string[], probe: Probe, timeoutMs: number, options: LaunchOptions = {}): Promise<Launched> {
   const port = await freePort();
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...argv, '--port', String(port), '--host', '127.0.0.1'], {
-    cwd: ROOT,
-    env: cleanEnv(),
+  const child = spawn(options.node ?? process.execPath, [...argv, '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

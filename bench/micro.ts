@@ -8,24 +8,11 @@ import jwt from 'jsonwebtoken';
 import { resolveConfig } from '../src/config';
 import { givenKeys, validateJwks } from '../src/jwks';
 import { makeCognitoPlugin } from '../src/adapters/v4';
+import { compareOps, Op } from './timing';
 
 export interface MicroResult {
   oursUs: number;
   postgraphileUs: number;
-}
-
-type Op = (token: string) => unknown;
-
-/** Median over `batches` of the mean µs per call, after a warm-up batch. */
-async function timePerOp(op: Op, tokens: readonly string[], batches: number, perBatch: number): Promise<number> {
-  const means: number[] = [];
-  for (let batch = -1; batch < batches; batch++) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < perBatch; i++) await op(tokens[i % tokens.length]!);
-    if (batch >= 0) means.push(Number(process.hrtime.bigint() - started) / 1e3 / perBatch);
-  }
-  means.sort((a, b) => a - b);
-  return means[Math.floor(means.length / 2)]!;
 }
 
 export async function microbench(options: {
@@ -59,13 +46,6 @@ export async function microbench(options: {
     return settings;
   };
 
-  // Interleaved, so drift on a busy machine touches both alike.
-  const oursRuns: number[] = [];
-  const pgRuns: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    oursRuns.push(await timePerOp(ours, options.tokens, options.batches, options.perBatch));
-    pgRuns.push(await timePerOp(postgraphile, options.tokens, options.batches, options.perBatch));
-  }
-  const mid = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  return { oursUs: mid(oursRuns), postgraphileUs: mid(pgRuns) };
+  const { oursUs, theirsUs } = await compareOps(ours, postgraphile, options.tokens, options.batches, options.perBatch);
+  return { oursUs, postgraphileUs: theirsUs };
 }
