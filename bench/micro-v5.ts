@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { makeCognitoPreset } from '../src/adapters/v5';
 import { RawSettings, resolveConfig } from '../src/config';
 import { setHandover } from '../src/gate';
-import { validateJwks } from '../src/jwks';
+import { givenKeys, validateJwks } from '../src/jwks';
 import { cleanEnv } from '../test/helpers/cli';
 import { V5_PROJECT, withNode22 } from '../test/helpers/v5';
 import { compareOps, Op } from './timing';
@@ -56,7 +56,8 @@ async function child(file: string): Promise<void> {
   const input = JSON.parse(fs.readFileSync(file, 'utf8')) as MicroV5Input;
   const { config } = resolveConfig({ flags: input.settings });
   // The keys as run hands them over, so the gate fetches nothing.
-  setHandover({ config, jwks: validateJwks(input.jwks, config.jwksUrl), fetchedAt: Date.now(), source: { kind: 'network' } });
+  const pool = config.issuers[0]!;
+  setHandover({ config, keys: [givenKeys(pool, validateJwks(input.jwks, pool.kind === 'cognito' ? pool.jwksUrl : ''))] });
   const plugin = makeCognitoPreset(input.settings).plugins[0]!;
   // No pg service: the role check (a lookup per request once the role is known) is left out.
   const resolvedPreset = { pgServices: [] };

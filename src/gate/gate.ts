@@ -85,8 +85,8 @@ export class Gate {
         const failure = startupFailure(all);
         if (failure && startup.exitOnFailure) {
           // run's own guarantee, now that PostGraphile started alongside: no keys, no server.
-          log.error(failure.message, failure.hint);
-          process.exit(failure.exitCode);
+          log.fatal(failure.message, failure.hint, failure.exitCode);
+          return;
         }
         const lines = groupBySource(all).filter((forms) => forms.some((k) => k.loaded)).map(describeStartup);
         lines.forEach((line, i) => log.info(startup.serverName && i === lines.length - 1 ? `${line}; ${startup.serverName}` : line));
