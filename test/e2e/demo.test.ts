@@ -175,6 +175,14 @@ describe('demo, stopped while it starts', () => {
       return dir !== undefined && processesMentioning(dir).some((line) => /initdb/.test(line));
     });
   });
+
+  test('Ctrl-C while the demo fetches its keys, before PostGraphile starts: exit 130, nothing started after it', async () => {
+    await interruptDemo((err) => /starting PostGraphile…/.test(err));
+  });
+
+  test('Ctrl-C while PostGraphile builds its schema: exit 130, no PostGraphile error or stack trace', async () => {
+    await interruptDemo((err) => /PostGraphile \d+\.\d+\.\d+ \((project|bundled)\)/.test(err));
+  });
 });
 
 describe('demo --database-url', () => {
