@@ -5,6 +5,8 @@
  * again. A service that fails to start stops the others and ends the run at once.
  * - PostgreSQL: DATABASE_URL when set, else a fresh embedded PostgreSQL.
  * - cognito-local, the Cognito emulator, on a free loopback port.
+ * Every test process loads test/helpers/timing-preload.cjs, which shortens
+ * the product's key-cache windows and back-offs (src/timing.ts).
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, waitForPort } from './helpers/net';
 import { startPostgres } from './helpers/postgres';
+import { withTimingPreload } from './helpers/timing';
 
 const root = path.resolve(__dirname, '..');
 /** A file still running after this is killed and fails, instead of hanging the run. */
@@ -180,7 +183,7 @@ async function main(): Promise<number> {
     console.error(`# a test service did not start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  const env = { ...process.env, TEST_DATABASE_URL: databaseUrl, TEST_COGNITO_LOCAL_URL: cognitoUrl, TEST_TMP: tmp };
+  const env = withTimingPreload({ ...process.env, TEST_DATABASE_URL: databaseUrl, TEST_COGNITO_LOCAL_URL: cognitoUrl, TEST_TMP: tmp });
   const results = await runFiles(listFiles(), env);
   console.log(summary(results, Date.now() - wallStart));
   return results.every((r) => r.passed) ? 0 : 1;

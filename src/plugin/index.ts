@@ -12,14 +12,10 @@ import {
 import { JwksError, messageOf, PostgraphileCognitoError } from '../errors';
 import { describeStartup, KeyCache, KeySource, loadKeys, refetchLoader, ValidatedJwks } from '../jwks';
 import * as log from '../log';
+import { pauseAt, TIMING } from '../timing';
 import { checkToken } from './check';
 import { takeHandover } from './handover';
 import { CognitoVerifier, describeToken, TokenRejectedError } from './verify';
-
-/** How long after start-up a recent cached copy is refreshed: after PostGraphile's first answers. */
-const FRESH_COPY_REFRESH_DELAY_MS = 1000;
-/** Pauses between further tries of that refresh while the JWKS cannot be fetched. */
-const REFRESH_RETRY_MS = [5_000, 30_000, 60_000];
 
 export { claimsToSettings, settingNameForClaim, settingValue, decideRole, claimAtPath } from './claims';
 export type { Claims, RoleDecision } from './claims';
@@ -104,7 +100,7 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
       cache.load(loader).catch((error: unknown) => {
         refetchFailed(error);
         if (error instanceof JwksError && error.final) return;
-        const pause = REFRESH_RETRY_MS[Math.min(attempt, REFRESH_RETRY_MS.length - 1)];
+        const pause = pauseAt(TIMING.refreshRetryMs, attempt);
         setTimeout(() => refreshAfterStart(attempt + 1), pause).unref();
       });
     };
@@ -116,7 +112,7 @@ export function makeCognitoPlugin(source?: PluginSource | (() => PluginSource)) 
       // says, and again until that works: a key dropped from the pool stops working then.
       const fresh = source?.kind === 'cache' && source.why === 'fresh';
       cache.prime(resolved.jwks, fresh ? source.fetchedAt : resolved.fetchedAt);
-      if (fresh) setTimeout(() => refreshAfterStart(0), FRESH_COPY_REFRESH_DELAY_MS).unref();
+      if (fresh) setTimeout(() => refreshAfterStart(0), TIMING.freshCopyRefreshDelayMs).unref();
     } else {
       // Requests that arrive meanwhile wait for this load (refresh joins it).
       const loading = loadKeys(config, log.warn);
