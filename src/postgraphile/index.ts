@@ -3,3 +3,4 @@ export type { ArgsInput } from './args';
 export { locatePostGraphile, assertPluginsLoadable } from './locate';
 export type { PostGraphileInstall } from './locate';
 export { launchInProcess } from './launch';
+export { assertConnectionGiven } from './connection';

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
+import { loadRcFile } from '../../config';
 import { FRESH_COPY_MS } from '../../jwks';
+import { assertConnectionGiven } from '../../postgraphile';
 import { launchWithPlugin, prepare } from '../prepare';
 
 export function runCommand(): Command {
@@ -22,8 +24,10 @@ Examples:
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);
+    const rc = loadRcFile(process.cwd());
+    assertConnectionGiven(rc, postgraphileArgs, process.env);
     // A restart finds a recent copy of the keys on disk: start from it, and let the plugin refresh it once serving.
-    launchWithPlugin(await prepare(settingsFromOptions(opts), undefined, { freshForMs: FRESH_COPY_MS }), postgraphileArgs);
+    launchWithPlugin(await prepare(settingsFromOptions(opts), { env: process.env, rc }, { freshForMs: FRESH_COPY_MS }), postgraphileArgs);
   });
   return command;
 }
