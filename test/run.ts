@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, waitForPort } from './helpers/net';
 import { startPostgres } from './helpers/postgres';
+import { prepareSharedProject } from './helpers/project';
 import { withTimingPreload } from './helpers/timing';
 
 const root = path.resolve(__dirname, '..');
@@ -87,8 +88,34 @@ async function startCognitoLocal(tmp: string, port: number): Promise<string> {
 interface FileResult {
   file: string;
   ms: number;
+  /** CPU time of the file's processes (those it waited for), when the system says. */
+  cpuMs: number | null;
   passed: boolean;
   note?: string;
+}
+
+/**
+ * CPU time of this process's ended children so far (Linux: /proc, in 1/100 s).
+ * A child's time, and that of the processes it waited for, is added when it
+ * ends, so the growth at a file's exit is that file's: a measure of its cost
+ * that does not depend on how busy the machine is.
+ */
+function endedChildrenCpuMs(): number | null {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return null;
+  }
+}
+let cpuSeen: number | null = null;
+
+/** Moves the CPU mark past a process that is not a test file (npm installing the shared project). */
+function notAFile(child: ChildProcess): void {
+  child.once('exit', () => {
+    cpuSeen = endedChildrenCpuMs();
+  });
 }
 
 /** One test file in a process group of its own; its output is printed in one piece when it ends. */
@@ -108,14 +135,20 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
     note = `killed after the ${FILE_LIMIT_MS / 1000} s limit`;
     signalGroup(child, 'SIGKILL');
   }, FILE_LIMIT_MS);
+  let cpuMs: number | null = null;
+  child.once('exit', () => {
+    const now = endedChildrenCpuMs();
+    cpuMs = now !== null && cpuSeen !== null ? now - cpuSeen : null;
+    cpuSeen = now;
+  });
   return new Promise((resolve) => {
     const finish = (passed: boolean, why?: string) => {
       clearTimeout(limit);
       runningFiles.delete(child);
       const ms = Date.now() - started;
       note ??= why;
-      process.stdout.write(`# ${file} (${seconds(ms)})${note ? `: ${note}` : ''}\n${output}\n`);
-      resolve({ file, ms, passed, ...(note ? { note } : {}) });
+      process.stdout.write(`# ${file} (${seconds(ms)}${cpuMs !== null ? `, cpu ${seconds(cpuMs)}` : ''})${note ? `: ${note}` : ''}\n${output}\n`);
+      resolve({ file, ms, cpuMs, passed, ...(note ? { note } : {}) });
     };
     child.once('error', (error) => finish(false, error.message));
     child.once('close', (code, signal) => finish(code === 0, code === 0 ? undefined : signal ? `ended by ${signal}` : `exit ${code}`));
@@ -126,6 +159,8 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
 async function runFiles(files: string[], env: NodeJS.ProcessEnv): Promise<FileResult[]> {
   const queue = [...files].sort((a, b) => Number(b.includes('/e2e/')) - Number(a.includes('/e2e/')));
   const results: FileResult[] = [];
+  // initdb has ended by now: what ends from here on are the files.
+  cpuSeen = endedChildrenCpuMs();
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) results.push(await runFile(file, env));
   };
@@ -137,11 +172,16 @@ function summary(results: FileResult[], wallMs: number): string {
   const failed = results.filter((r) => !r.passed);
   const lines = [...results]
     .sort((a, b) => b.ms - a.ms)
-    .map((r) => `#   ${seconds(r.ms).padStart(8)}  ${r.passed ? 'ok  ' : 'FAIL'}  ${r.file}${r.ms > FILE_LIMIT_MS / 3 ? '  (over a third of the limit)' : ''}`);
+    .map((r) => {
+      const cpu = r.cpuMs !== null ? `cpu ${seconds(r.cpuMs)}` : '';
+      return `#   ${seconds(r.ms).padStart(8)}  ${cpu.padStart(12)}  ${r.passed ? 'ok  ' : 'FAIL'}  ${r.file}${r.ms > FILE_LIMIT_MS / 3 ? '  (over a third of the limit)' : ''}`;
+    });
+  const cpuTotal = results.every((r) => r.cpuMs !== null) ? `, cpu ${seconds(results.reduce((sum, r) => sum + r.cpuMs!, 0))} in the files` : '';
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   return [
-    `# files by duration (limit ${FILE_LIMIT_MS / 1000} s each):`,
+    `# files by duration (limit ${FILE_LIMIT_MS / 1000} s each; cpu: the file's own processes):`,
     ...lines,
-    `# ${results.length} files, ${results.length - failed.length} passed, ${failed.length} failed, in ${seconds(wallMs)} on ${os.cpus().length} cores`,
+    `# ${results.length} files, ${results.length - failed.length} passed, ${failed.length} failed, in ${seconds(wallMs)}${cpuTotal}, on ${os.cpus().length} cores (load average now ${load})`,
     ...failed.map((r) => `# FAILED: ${r.file}${r.note ? ` (${r.note})` : ''}`),
   ].join('\n');
 }
@@ -184,7 +224,15 @@ async function main(): Promise<number> {
     return 1;
   }
   const env = withTimingPreload({ ...process.env, TEST_DATABASE_URL: databaseUrl, TEST_COGNITO_LOCAL_URL: cognitoUrl, TEST_TMP: tmp });
-  const results = await runFiles(listFiles(), env);
+  const files = listFiles();
+  if (files.some((file) => fs.readFileSync(path.join(root, file), 'utf8').includes('installPackedProject('))) {
+    // The files that need an installed copy of the package share one, installed while the first files run.
+    process.env.TEST_TMP = tmp;
+    prepareSharedProject(notAFile).catch(() => {
+      /* the files waiting for it report the failure */
+    });
+  }
+  const results = await runFiles(files, env);
   console.log(summary(results, Date.now() - wallStart));
   return results.every((r) => r.passed) ? 0 : 1;
 }

@@ -25,7 +25,7 @@ describe('the installed package', () => {
   let jwks: JwksFixture;
 
   before(async () => {
-    project = installPackedProject().dir;
+    project = (await installPackedProject()).dir;
     db = await createTestDatabase('pkg');
     jwks = await JwksFixture.start(['key-a']);
   });
