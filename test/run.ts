@@ -142,7 +142,10 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
     cpuSeen = now;
   });
   return new Promise((resolve) => {
+    let finished = false;
     const finish = (passed: boolean, why?: string) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(limit);
       runningFiles.delete(child);
       const ms = Date.now() - started;
