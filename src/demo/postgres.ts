@@ -79,9 +79,13 @@ class Cluster {
     const account = serverAccount();
     this.checkStopped();
     const usable = account ? this.prepareForAccount(binaries, account) : binaries;
-    fs.mkdirSync(this.pgdata, { mode: 0o700 });
-    if (account) fs.chownSync(this.pgdata, account.uid, account.gid);
-    this.writePasswordFile(account);
+    try {
+      fs.mkdirSync(this.pgdata, { mode: 0o700 });
+      if (account) fs.chownSync(this.pgdata, account.uid, account.gid);
+      this.writePasswordFile(account);
+    } catch (error) {
+      throw new DatabaseError(`could not prepare the data folder ${this.pgdata}: ${messageOf(error)}`, HINT);
+    }
     try {
       await this.run(account, usable.initdb, [
         '--pgdata', this.pgdata,
@@ -160,8 +164,12 @@ class Cluster {
   /** As root: the folder, the binaries and the data directory where the server's account can reach them. */
   private prepareForAccount(binaries: Binaries, account: Account): Binaries {
     const { dir } = this.options;
-    // Others may pass through (to the data directory, which only the account may open), not list it.
-    fs.chmodSync(dir, 0o711);
+    try {
+      // Others may pass through (to the data directory, which only the account may open), not list it.
+      fs.chmodSync(dir, 0o711);
+    } catch (error) {
+      throw new DatabaseError(`could not let ${account.name} into ${dir}: ${messageOf(error)}`, HINT);
+    }
     const blocked = firstBlocked(dir, account);
     if (blocked) {
       throw new DatabaseError(
