@@ -29,7 +29,8 @@ async function faultyEndpoint(fault: Fault, warmCacheDir: string | null): Promis
 
 const kidsOf = (r: Awaited<ReturnType<typeof runCli>>) => parseJsonArray(r).map((k) => (k as unknown as { kid: string }).kid);
 
-describe('start-up: each JWKS fault, with and without a cached copy', () => {
+// Each fault's test has fixtures and folders of its own: they run side by side, and so do their time-outs.
+describe('start-up: each JWKS fault, with and without a cached copy', { concurrency: true }, () => {
   const opened: JwksFixture[] = [];
   after(async () => {
     for (const fixture of opened) await fixture.close().catch(() => undefined);
