@@ -82,7 +82,7 @@ describe('run starts PostGraphile while the keys load', () => {
     assert.equal((answered.body.data!.whoami as Record<string, unknown>).sub, 'early-bird');
     assert.deepEqual(order, ['anonymous', 'token']);
     // The start-up line comes once the keys are in, naming the kids and PostGraphile.
-    assert.match(server.output(), /kids \[key-a\].*PostGraphile/);
+    await server.said(/kids \[key-a\] fetched.*; PostGraphile/);
   });
 
   test('no keys and no copy: exit 3 with the message run always gave, and PostGraphile stops with it', async () => {
