@@ -1,17 +1,18 @@
 import { UsageError } from '../errors';
 
 /**
- * How a PostGraphile v4 flag is stored in the rc file's `options`. The names
- * and value shapes are those of PostGraphile 4.14's cli.ts, which reads the rc
- * options and its parsed flags into one object: lists are split on commas and
- * numbers parsed as its flags' parsers do, so the file means what the flags meant.
+ * How a PostGraphile flag is read and stored. For v4 the names and value
+ * shapes are those of PostGraphile 4.14's cli.ts, which reads the rc options
+ * and its parsed flags into one object: lists are split on commas and numbers
+ * parsed as its flags' parsers do, so the file means what the flags meant.
+ * (v5's flags, in v5-config.ts, take the same shapes.)
  */
 export type Kind = 'string' | 'number' | 'list' | 'true' | 'false' | 'errorStack';
 
 export interface PostGraphileFlag {
   long: string;
   short?: string;
-  /** The rc option name: camelCase of the long flag, without `no-`. */
+  /** The option's name; for v4 the rc option, camelCase of the long flag without `no-`. */
   option: string;
   kind: Kind;
 }
