@@ -2,23 +2,27 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RawSettings, RC_PLACES, requireSecurityChoices, resolveConfig } from '../config';
 import { UsageError } from '../errors';
-import { optionsFromPostGraphileArgs } from './postgraphile-options';
-import { BIN_IN_PROJECT, cognitoSection, fileNames, isEnvReference, rcOptions, RcValue, renderEcosystemFile, renderRcFile } from './render';
+import { assertNodeFor, locatePostGraphile, PostGraphileInstall, V5_MIN_NODE } from '../launch';
+import { BIN_IN_PROJECT, cognitoSection, fileNames, RcValue, renderEcosystemFile } from './render';
+import { v4File, v5File } from './server-file';
+import { GRAPHILE_CONFIG_FILE } from './v5-config';
 import { DEFAULT_ANONYMOUS_ROLE, DEFAULT_AUTHENTICATED_ROLE, LOGIN_ROLE, renderSchemaSql, SCHEMA_FILE } from './schema-sql';
 import { PlannedFile, writeFiles } from './write';
 
 export { optionsFromPostGraphileArgs, knownPostGraphileFlags } from './postgraphile-options';
 export { renderRcFile, renderEcosystemFile, cognitoSection, rcOptions, fileNames, RC_FILE, ECOSYSTEM_FILE, KILL_TIMEOUT_MS, PM2_APP_NAME } from './render';
 export { writeFiles } from './write';
+export { v5SettingsFromArgs, renderGraphileConfig, GRAPHILE_CONFIG_FILE } from './v5-config';
+export type { V5Settings } from './v5-config';
 export { renderSchemaSql, SCHEMA_FILE, LOGIN_ROLE, DEFAULT_ANONYMOUS_ROLE, DEFAULT_AUTHENTICATED_ROLE, EXAMPLE_TABLE } from './schema-sql';
 export type { SchemaSqlInput } from './schema-sql';
 
 export interface InitInput {
-  /** The folder to write into. */
+  /** The folder to write into; its PostGraphile (v4, else v5) decides which file. */
   dir: string;
-  /** Our configuration flags: these, and only these, go into the `cognito` section. */
+  /** Our configuration flags: these, and only these, go into the `cognito` section (v5: makeCognitoPreset()). */
   flags: RawSettings;
-  /** PostGraphile's arguments, given after `--`: they become `options`. */
+  /** PostGraphile's arguments, given after `--`: they become `options` (v5: pgServices, grafserv, grafast). */
   postgraphileArgs: readonly string[];
   pm2: boolean;
   /** pm2 cluster mode with this many instances; null is fork mode, one instance. */
@@ -29,7 +33,7 @@ export interface InitInput {
 }
 
 export interface InitResult {
-  /** The rc file's name, then the ecosystem file's with --pm2. */
+  /** The configuration file's name (.postgraphilerc.js, or graphile.config.mjs for v5), then the ecosystem file's with --pm2. */
   written: string[];
   /** One line per file: what went into it. */
   summary: string[];
@@ -37,6 +41,8 @@ export interface InitResult {
   warnings: string[];
   /** The rc file reads DATABASE_URL when it is loaded. */
   connectionFromEnv: boolean;
+  /** The project's PostGraphile: 5 when init wrote graphile.config.mjs. */
+  postgraphileMajor: 4 | 5;
 }
 
 /** Settings -> file texts -> files on disk, all or nothing. */
@@ -49,57 +55,61 @@ export function init(input: InitInput): InitResult {
     );
   }
   if (input.instances !== null && !input.pm2) throw new UsageError('--instances is for the pm2 ecosystem file', 'add --pm2');
+  const install = locatePostGraphile(input.dir);
+  const v5 = install.major === 5;
   const names = fileNames(isEsmPackage(input.dir));
-  // PostGraphile reads the first rc file of RC_PLACES: one before ours would hide it, ours hides the ones after.
-  const at = RC_PLACES.indexOf(names.rc);
-  const hiding = RC_PLACES.slice(0, at).find((name) => fs.existsSync(path.join(input.dir, name)));
+  const server = v5 ? v5File(input.postgraphileArgs) : v4File(names.rc, input.postgraphileArgs);
+  const at = server.places.indexOf(server.name);
+  const hiding = server.places.slice(0, at).find((name) => fs.existsSync(path.join(input.dir, name)));
   if (hiding) {
     throw new UsageError(
-      `${path.join(input.dir, hiding)} exists, and PostGraphile would read it instead of ${names.rc}; nothing was written`,
-      `merge it into ${names.rc} by hand, or move it away and run init again`,
+      `${path.join(input.dir, hiding)} exists, and ${server.reader} would read it instead of ${server.name}; nothing was written`,
+      `merge it into ${server.name} by hand, or move it away and run init again`,
     );
   }
-  const hidden = RC_PLACES.slice(at + 1);
+  const hidden = server.places.slice(at + 1);
 
-  // With --sql the rc file names the roles the SQL creates, so run switches to exactly those.
-  const pgOptions = optionsFromPostGraphileArgs(input.postgraphileArgs);
-  const anonymousGiven = typeof pgOptions.get('defaultRole') === 'string' || Boolean(input.flags.anonymousRole);
+  // With --sql the file names the roles the SQL creates, so run switches to exactly those.
+  const anonymousGiven = server.defaultRole !== null || Boolean(input.flags.anonymousRole);
   const flags: RawSettings = input.sql
     ? { ...input.flags, authenticatedRole: input.flags.authenticatedRole || DEFAULT_AUTHENTICATED_ROLE, ...(anonymousGiven ? {} : { anonymousRole: DEFAULT_ANONYMOUS_ROLE }) }
     : input.flags;
   // Only the flags, validated as run would validate them: a file that run then refuses helps nobody.
   const { config, warnings } = resolveConfig({ flags });
   requireSecurityChoices(config);
-  const options = rcOptions(pgOptions);
   const cognito = cognitoSection(flags, config);
-  const secret = [...options.values()].some(holdsPassword);
-  const files: PlannedFile[] = [{ name: names.rc, text: renderRcFile({ cognito, options }), mode: secret ? 0o600 : 0o644 }];
-  if (input.pm2) files.push({ name: names.ecosystem, text: renderEcosystemFile({ instances: input.instances, names }), mode: 0o644 });
-  const schemaOption = options.get('schema');
+  const secret = server.connections.some(holdsPassword);
+  const files: PlannedFile[] = [{ name: server.name, text: server.render(cognito), mode: secret ? 0o600 : 0o644 }];
+  const ecosystemNames = { rc: server.name, ecosystem: names.ecosystem };
+  if (input.pm2) files.push({ name: names.ecosystem, text: renderEcosystemFile({ instances: input.instances, names: ecosystemNames, major: install.major }), mode: 0o644 });
   const sqlInput = {
     loginRole: LOGIN_ROLE,
-    // As v4 reads it: PostGraphile's --default-role, else --anonymous-role.
-    anonymousRole: typeof pgOptions.get('defaultRole') === 'string' ? String(pgOptions.get('defaultRole')) : config.anonymousRole ?? DEFAULT_ANONYMOUS_ROLE,
+    // As v4 reads it: PostGraphile's --default-role, else --anonymous-role; v5 has only the latter.
+    anonymousRole: server.defaultRole ?? config.anonymousRole ?? DEFAULT_ANONYMOUS_ROLE,
     authenticatedRole: config.shared.authenticatedRole ?? DEFAULT_AUTHENTICATED_ROLE,
     // '*' names no role to create.
     allowedRoles: config.shared.allowedRoles === '*' ? [] : config.shared.allowedRoles,
-    schema: Array.isArray(schemaOption) && typeof schemaOption[0] === 'string' ? schemaOption[0] : 'public',
+    schema: server.schema,
   };
   if (input.sql) files.push({ name: SCHEMA_FILE, text: renderSchemaSql(sqlInput), mode: 0o644 });
   writeFiles(input.dir, files, { force: input.force, alsoRefuse: hidden });
 
   const notes = warnings.map((w) => w.text);
   if (secret) {
-    notes.push(`${names.rc} holds the connection string with its password (the file is readable by you only); keep it out of version control, or leave -c out to read DATABASE_URL instead`);
+    notes.push(`${server.name} holds the connection string with its password (the file is readable by you only); keep it out of version control, or leave -c out to read DATABASE_URL instead`);
   }
-  for (const name of hidden) if (fs.existsSync(path.join(input.dir, name))) notes.push(`${name} is no longer read: ${names.rc} takes its place`);
-  if (input.pm2 && !fs.existsSync(path.join(input.dir, BIN_IN_PROJECT))) {
-    notes.push(`${names.ecosystem} runs ${BIN_IN_PROJECT}, which this folder lacks: run npm install postgraphile-cognito here before pm2 start`);
+  for (const name of hidden) if (fs.existsSync(path.join(input.dir, name))) notes.push(`${name} is no longer read: ${server.name} takes its place`);
+  if (v5) notes.push(...v5Notes(input.dir, install, config.anonymousRole));
+  const lacking = [
+    ...(v5 && !installedFrom(input.dir, 'postgraphile-cognito') ? [`${server.name} imports postgraphile-cognito`] : []),
+    ...(input.pm2 && !fs.existsSync(path.join(input.dir, BIN_IN_PROJECT)) ? [`${names.ecosystem} runs ${BIN_IN_PROJECT}`] : []),
+  ];
+  if (lacking.length > 0) {
+    notes.push(`${lacking.join(', and ')}, which this folder lacks: run npm install postgraphile-cognito here${input.pm2 ? ' before pm2 start' : ''}`);
   }
-  const connectionFromEnv = isEnvReference(options.get('connection')!);
   const summary = [
-    `${names.rc}: cognito { ${[...cognito.keys()].join(', ')} }, options { ${[...options.keys()].join(', ')} }; ` +
-      (connectionFromEnv ? 'the connection string is read from DATABASE_URL when the server starts' : 'the connection string is written as given'),
+    `${server.name}: ${server.describe(cognito)}; ` +
+      (server.connectionFromEnv ? 'the connection string is read from DATABASE_URL when the server starts' : 'the connection string is written as given'),
   ];
   if (input.pm2) {
     summary.push(
@@ -110,7 +120,33 @@ export function init(input: InitInput): InitResult {
     const roles = [...new Set([sqlInput.anonymousRole, sqlInput.authenticatedRole, ...sqlInput.allowedRoles])].join(', ');
     summary.push(`${SCHEMA_FILE}: login role ${LOGIN_ROLE} (not a superuser, NOINHERIT, no password yet), roles ${roles}, table ${sqlInput.schema}.note with a policy on jwt.claims.sub`);
   }
-  return { written: files.map((f) => f.name), summary, warnings: notes, connectionFromEnv };
+  return { written: files.map((f) => f.name), summary, warnings: notes, connectionFromEnv: server.connectionFromEnv, postgraphileMajor: install.major };
+}
+
+/** What a v5 user should know before the first start. */
+function v5Notes(dir: string, install: PostGraphileInstall, anonymousRole: string | null): string[] {
+  const notes: string[] = [];
+  try {
+    assertNodeFor(install);
+  } catch (error) {
+    notes.push(`${(error as Error).message}: start the server (and pm2) under Node.js ${V5_MIN_NODE}`);
+  }
+  if (!anonymousRole) notes.push('no --anonymous-role: requests without a token will run as the connecting role (PostGraphile v5 has no --default-role)');
+  const rc = RC_PLACES.find((name) => fs.existsSync(path.join(dir, name)));
+  if (rc) notes.push(`${rc} is here too: move it away, so that ${GRAPHILE_CONFIG_FILE} holds the whole configuration`);
+  return notes;
+}
+
+/**
+ * Whether an import of package `name` in a file in `dir` finds it: a
+ * node_modules/<name> here or above. (Not require.resolve: from this
+ * package, its own name always resolves to itself.)
+ */
+function installedFrom(dir: string, name: string): boolean {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if (fs.existsSync(path.join(at, 'node_modules', name, 'package.json'))) return true;
+    if (path.dirname(at) === at) return false;
+  }
 }
 
 function holdsPassword(value: RcValue): boolean {

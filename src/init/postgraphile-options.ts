@@ -1,17 +1,18 @@
 import { UsageError } from '../errors';
 
 /**
- * How a PostGraphile v4 flag is stored in the rc file's `options`. The names
- * and value shapes are those of PostGraphile 4.14's cli.ts, which reads the rc
- * options and its parsed flags into one object: lists are split on commas and
- * numbers parsed as its flags' parsers do, so the file means what the flags meant.
+ * How a PostGraphile flag is read and stored. For v4 the names and value
+ * shapes are those of PostGraphile 4.14's cli.ts, which reads the rc options
+ * and its parsed flags into one object: lists are split on commas and numbers
+ * parsed as its flags' parsers do, so the file means what the flags meant.
+ * (v5's flags, in v5-config.ts, take the same shapes.)
  */
-type Kind = 'string' | 'number' | 'list' | 'true' | 'false' | 'errorStack';
+export type Kind = 'string' | 'number' | 'list' | 'true' | 'false' | 'errorStack';
 
-interface PostGraphileFlag {
+export interface PostGraphileFlag {
   long: string;
   short?: string;
-  /** The rc option name: camelCase of the long flag, without `no-`. */
+  /** The option's name; for v4 the rc option, camelCase of the long flag without `no-`. */
   option: string;
   kind: Kind;
 }
@@ -69,25 +70,50 @@ export type OptionValue = string | number | boolean | readonly string[];
 /** PostGraphile's options in the order the user gave them; a repeated flag keeps its last value. */
 export type PostGraphileOptions = ReadonlyMap<string, OptionValue>;
 
-/** The flags of the table, for help text: `-c/--connection, -s/--schema, ...`. */
-export function knownPostGraphileFlags(): string[] {
-  return FLAGS.map((f) => (f.short ? `${f.short}/${f.long}` : f.long));
+/** The flags of a table, for help text: `-c/--connection, -s/--schema, ...`. */
+export function knownPostGraphileFlags(table: readonly PostGraphileFlag[] = FLAGS): string[] {
+  return table.map((f) => (f.short ? `${f.short}/${f.long}` : f.long));
 }
 
 /**
  * PostGraphile's command-line arguments as rc-file options. Flags init cannot
  * map are refused all together, by name, rather than dropped or guessed at:
- * the JWT flags (run sets those from the user pool), deprecated and legacy
+ * the JWT flags (the plugin verifies tokens itself), deprecated and legacy
  * flags, bundled short flags (`-jw`), and stray words.
  */
 export function optionsFromPostGraphileArgs(args: readonly string[]): PostGraphileOptions {
+  const { options, refused } = parseFlags(FLAGS, args);
+  if (refused.length > 0) {
+    const jwt = refused.some((arg) => /^(--jwt-|--secret|--token|-e$|-A$|-t$)/.test(arg));
+    throw new UsageError(
+      `init cannot write ${refused.length === 1 ? 'this PostGraphile argument' : 'these PostGraphile arguments'} into .postgraphilerc.js: ${refused.join(' ')}`,
+      jwt
+        ? "leave out PostGraphile's JWT flags: the plugin verifies tokens with the user pool's keys itself"
+        : 'init knows the common flags, each as its own word (-c URL, -s a,b, -p 5000, --default-role R, --watch, ...; see init --help); add other options to the file by hand',
+    );
+  }
+  return options;
+}
+
+export interface ParsedFlags {
+  options: Map<string, OptionValue>;
+  /** The arguments no flag of the table takes, in order: the caller refuses them with its own hint. */
+  refused: string[];
+}
+
+/**
+ * Arguments read with a table of flags as PostGraphile's own parsers read
+ * them (`--flag value`, `--flag=value`, `-f value`); a bad value of a known
+ * flag is a usage error at once.
+ */
+export function parseFlags(table: readonly PostGraphileFlag[], args: readonly string[]): ParsedFlags {
   const options = new Map<string, OptionValue>();
   const refused: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const flag = FLAGS.find((f) => f.long === name || f.short === name);
+    const flag = table.find((f) => f.long === name || f.short === name);
     if (!flag) {
       refused.push(arg);
       continue;
@@ -119,16 +145,7 @@ export function optionsFromPostGraphileArgs(args: readonly string[]): PostGraphi
     }
     options.set(flag.option, parseValue(flag, value));
   }
-  if (refused.length > 0) {
-    const jwt = refused.some((arg) => /^(--jwt-|--secret|--token|-e$|-A$|-t$)/.test(arg));
-    throw new UsageError(
-      `init cannot write ${refused.length === 1 ? 'this PostGraphile argument' : 'these PostGraphile arguments'} into .postgraphilerc.js: ${refused.join(' ')}`,
-      jwt
-        ? "leave out PostGraphile's JWT flags: run sets them from the user pool"
-        : 'init knows the common flags, each as its own word (-c URL, -s a,b, -p 5000, --default-role R, --watch, ...; see init --help); add other options to the file by hand',
-    );
-  }
-  return options;
+  return { options, refused };
 }
 
 function parseValue(flag: PostGraphileFlag, value: string): OptionValue {

@@ -101,7 +101,7 @@ export function jsValue(value: RcValue): string {
   return JSON.stringify(value);
 }
 
-function objectBody(entries: Iterable<[string, RcValue]>, indent: string): string {
+export function objectBody(entries: Iterable<[string, RcValue]>, indent: string): string {
   // Keys are setting and option names from fixed tables: plain identifiers.
   return [...entries].map(([key, value]) => `${indent}${key}: ${jsValue(value)},\n`).join('');
 }
@@ -126,8 +126,33 @@ function commandLines(rows: readonly [string, string][]): string {
   return rows.map(([command, text]) => `//   ${command.padEnd(width)}${text}`).join('\n');
 }
 
+export interface EcosystemInput {
+  /** null: fork mode, one instance; else cluster mode with that many. */
+  instances: number | null;
+  /** `rc` is the configuration file the comments name: graphile.config.mjs for v5. */
+  names?: FileNames;
+  /** The project's PostGraphile major: v5 needs Node.js 22, so the file says how pm2 picks its Node. */
+  major?: 4 | 5;
+}
+
 /** Fork mode with one instance by default; with `instances`, cluster mode with that many. */
-export function renderEcosystemFile({ instances, names = fileNames(false) }: { instances: number | null; names?: FileNames }): string {
+export function renderEcosystemFile({ instances, names = fileNames(false), major = 4 }: EcosystemInput): string {
+  // pm2 (6, 7) starts a fork-mode app with the Node that ran `pm2 start`, unless `interpreter` names
+  // another; cluster-mode instances are cluster.fork()s of its daemon, on the daemon's Node.
+  const node22 =
+    major === 5
+      ? `// PostGraphile v5 needs Node.js 22 or newer, and pm2 runs the app on its own Node: in fork mode the
+// Node that runs \`pm2 start\`, in cluster mode the Node of pm2's daemon (the first pm2 command's; \`pm2 kill\`
+// ends an older one). So start pm2 under Node 22 (check \`node --version\`); under an older Node, run exits 2
+// and \`pm2 logs ${PM2_APP_NAME}\` says so.
+`
+      : '';
+  const interpreter =
+    major === 5 && instances === null
+      ? `      // Fork mode can name a Node.js 22 of its own instead (cluster mode always runs on the daemon's):
+      // interpreter: "/path/to/node-22/bin/node",
+`
+      : '';
   const mode =
     instances === null
       ? `      exec_mode: "fork",
@@ -141,7 +166,7 @@ export function renderEcosystemFile({ instances, names = fileNames(false) }: { i
 `;
   return `// pm2 process file, written by \`postgraphile-cognito init --pm2\`; edit it freely.
 // The configuration is in ${names.rc} next to this file: \`run\` reads it from its working folder.
-${commandLines([
+${node22}${commandLines([
     [`pm2 start ${names.ecosystem}`, `start (export DATABASE_URL first if ${names.rc} reads it)`],
     [`pm2 logs ${PM2_APP_NAME}`, 'follow the logs'],
     [`pm2 stop ${PM2_APP_NAME}`, "stop it; `pm2 kill` also ends pm2's daemon"],
@@ -154,7 +179,7 @@ module.exports = {
       // npm's link to the package's JavaScript entry point: pm2 runs it with Node in both modes.
       script: ${JSON.stringify(BIN_IN_PROJECT)},
       args: ["run"],
-${mode}      // PostGraphile exits at once on SIGINT, pm2's stop signal; SIGKILL follows after this many ms.
+${interpreter}${mode}      // PostGraphile exits at once on SIGINT, pm2's stop signal; SIGKILL follows after this many ms.
       kill_timeout: ${KILL_TIMEOUT_MS},
     },
   ],

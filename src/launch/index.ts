@@ -1,6 +1,7 @@
 export { buildPostGraphileArgs, pluginFlags, pluginsIn, shellQuote, shellLine } from './args';
 export type { ArgsInput } from './args';
-export { locatePostGraphile, assertPluginsLoadable, assertNodeFor } from './locate';
+export { locatePostGraphile, assertPluginsLoadable, assertNodeFor, V5_MIN_NODE } from './locate';
+export { graphileConfigIn, GRAPHILE_CONFIG_NAMES } from './graphile-config';
 export type { PostGraphileInstall } from './locate';
 export { launchInProcess } from './in-process';
 export { prepare, prepareConfig, allKeys, isPostGraphileWorker } from './prepare';

@@ -1,24 +1,20 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { collectPresetSettings } from '../adapters/v5';
 import { encodeSettings } from '../adapters/v5/spec';
 import { CognitoConfig, RcFile, spellOut } from '../config';
 import { ConfigError, messageOf } from '../errors';
 import { takeOption } from './argv';
+import { graphileConfigIn } from './graphile-config';
 import { PostGraphileInstall } from './locate';
 
 /** The compiled preset module, for `-P`; resolvable from anywhere, as PostGraphile require()s it. */
 export const PRESET_PATH = path.join(__dirname, '..', 'adapters', 'v5', 'preset.js');
 const AMBER = 'postgraphile/presets/amber';
-/** What PostGraphile v5's CLI reads on its own from the working directory (graphile-config's loadConfig). */
-const CONFIG_FILE = /^graphile\.config\.(?:[cm]?[jt]sx?)$/;
 
 /** The graphile.config the v5 CLI will read: -C/--config among the arguments, else graphile.config.* here. */
 export function configFileIn(cwd: string, userArgs: readonly string[]): string | null {
   const given = takeOption(userArgs, ['-C', '--config'], { list: false }).values?.at(-1);
-  if (given !== undefined) return path.resolve(cwd, given);
-  const found = fs.readdirSync(cwd).filter((name) => CONFIG_FILE.test(name)).sort()[0];
-  return found === undefined ? null : path.join(cwd, found);
+  return given !== undefined ? path.resolve(cwd, given) : graphileConfigIn(cwd);
 }
 
 export interface V5ArgsInput {

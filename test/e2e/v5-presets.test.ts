@@ -16,7 +16,7 @@ import { assertCleanError, parseJsonArray, show } from '../helpers/cli-assert';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { JwksFixture } from '../helpers/jwks-server';
 import { RunningServer, startServer } from '../helpers/server';
-import { node22, V5_CLI, V5_PROJECT, withNode22 } from '../helpers/v5';
+import { node22, V5_CLI, v5ProjectFolder, withNode22 } from '../helpers/v5';
 
 const POOL = 'local_v5pre1';
 const PRESET = path.join(ROOT, 'dist', 'adapters', 'v5', 'preset.js');
@@ -33,9 +33,7 @@ describe('the v5 preset, loaded every way', () => {
 
   /** A folder inside the v5 project (its node_modules are found from there), with these files. */
   function project(files: Record<string, string> = {}): string {
-    const base = path.join(V5_PROJECT, '.test-tmp');
-    fs.mkdirSync(base, { recursive: true });
-    const dir = fs.mkdtempSync(path.join(base, 'preset-'));
+    const dir = v5ProjectFolder('preset-');
     dirs.push(dir);
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     return dir;

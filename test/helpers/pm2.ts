@@ -24,11 +24,13 @@ export class Pm2 {
     readonly home: string,
     private readonly cwd: string,
     private readonly env: NodeJS.ProcessEnv,
+    /** The Node.js that runs pm2's CLI, and so its daemon and fork-mode apps (v5 needs 22). */
+    private readonly node: string = process.execPath,
   ) {}
 
   async run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [PM2_BIN, ...args], {
+      const { stdout, stderr } = await promisify(execFile)(this.node, [PM2_BIN, ...args], {
         cwd: this.cwd,
         env: { ...this.env, PM2_HOME: this.home },
         encoding: 'utf8',

@@ -35,12 +35,14 @@ export interface StartOptions {
   timeoutMs?: number;
   /** The Node.js binary (default: this one); the v5 tests give Node 22. */
   node?: string;
+  /** The port a configuration file makes it listen on: then no --port or --host is added. */
+  port?: number;
 }
 
 /** Starts a real PostGraphile (through our CLI by default) and waits until it listens. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const port = await freePort();
-  const pgArgs = [...(options.postgraphileArgs ?? []), '--port', String(port), '--host', '127.0.0.1'];
+  const port = options.port ?? (await freePort());
+  const pgArgs = [...(options.postgraphileArgs ?? []), ...(options.port === undefined ? ['--port', String(port), '--host', '127.0.0.1'] : [])];
   const argv = options.command
     ? [...options.command, ...pgArgs]
     : [BIN, ...(options.cliArgs ?? []), '--', ...pgArgs];

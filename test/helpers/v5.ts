@@ -26,3 +26,10 @@ export function node22(): string {
 export function withNode22(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, PATH: `${path.dirname(node22())}${path.delimiter}${env.PATH ?? ''}` };
 }
+
+/** A new folder inside the v5 project, so its node_modules (and PostGraphile 5) are found from there; the caller removes it. */
+export function v5ProjectFolder(prefix: string): string {
+  const base = path.join(V5_PROJECT, '.test-tmp');
+  fs.mkdirSync(base, { recursive: true });
+  return fs.mkdtempSync(path.join(base, prefix));
+}
