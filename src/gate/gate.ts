@@ -85,8 +85,14 @@ export class Gate {
           log.fatal(failure.message, failure.hint, failure.exitCode);
           return;
         }
+        // A form that failed while another of its pool loaded: run goes on, so it is said here (loadInBackground leaves it to us).
+        if (startup.exitOnFailure) for (const k of all) if (!k.loaded && k.failure && !isOptional(k.issuer)) logLoadFailure(k.failure);
         const lines = groupBySource(all).filter((forms) => forms.some((k) => k.loaded)).map(describeStartup);
         lines.forEach((line, i) => log.info(startup.serverName && i === lines.length - 1 ? `${line}; ${startup.serverName}` : line));
+      }, (error: unknown) => {
+        // Not a JWKS fault (those are results): a bug. Clean words and exit 1 under run, never an unhandled rejection.
+        if (startup.exitOnFailure) log.fatal(`unexpected error while loading the keys: ${messageOf(error)}`, undefined, 1);
+        else log.error(`unexpected error while loading the keys: ${messageOf(error)}; tokens get 503 until a later request loads the keys`);
       });
     }
     const verifiers = config.issuers.map((issuer) => new TokenVerifier(issuer, caches.get(issuer.issuer)!, config.clockTolerance));
@@ -202,6 +208,11 @@ function openCache(config: CognitoConfig, issuer: TrustedIssuer, jwksUrl: string
 }
 
 /** Loads an issuer's keys when the gate was given none; requests meanwhile wait for it (refresh joins it). */
+function logLoadFailure(error: unknown): void {
+  const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
+  log.error(`${messageOf(error)}${hint}; tokens get 503 until a later request loads the keys`);
+}
+
 function loadInBackground(config: CognitoConfig, issuer: TrustedIssuer, opened: OpenedCache, startup: StartupOptions): Promise<IssuerKeys> {
   const loading = loadIssuerKeys(issuer, config, log.warn, startup.freshForMs ? { freshForMs: startup.freshForMs } : {});
   opened.keys
@@ -220,8 +231,7 @@ function loadInBackground(config: CognitoConfig, issuer: TrustedIssuer, opened: 
       (error: unknown) => {
         // A pool's UPDATED form not in use: said in the start-up line, not as an error; an exit says its own.
         if (isOptional(issuer) || startup.exitOnFailure) return;
-        const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
-        log.error(`${messageOf(error)}${hint}; tokens get 503 until a later request loads the keys`);
+        logLoadFailure(error);
       },
     );
   return loading;

@@ -3,91 +3,22 @@
  * its UPDATED issuer form (through a loopback CONNECT proxy and a test CA),
  * an emulator's pool (our JWKS fixture) and a real OpenID provider
  * (oidc-provider), each with its own clients or audience, roles and key
- * cache. Also `verify` and `doctor` on the two Cognito issuer forms.
+ * cache.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { TIMING } from '../../src/timing';
 import { SigningKey } from '../../src/issuer';
-import { AwsCognitoStandIn } from '../helpers/aws-cognito';
+import { AwsCognitoStandIn, awsAccessToken, original, REGION, updated } from '../helpers/aws-cognito';
 import { cleanEnv, emptyCacheDir, runCli } from '../helpers/cli';
 import { show } from '../helpers/cli-assert';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, JwksFixture } from '../helpers/jwks-server';
 import { MACHINE_CLIENT, OidcProvider, WEB_CLIENT } from '../helpers/oidc';
 import { RunningServer, startServer } from '../helpers/server';
-import { haveOpenssl, OPENSSL } from '../helpers/tls';
-
-const REGION = 'eu-west-1';
-const NO_OPENSSL = `openssl not found at ${OPENSSL}; cannot make a test certificate`;
-const original = (pool: string) => `https://cognito-idp.${REGION}.amazonaws.com/${pool}`;
-const updated = (pool: string) => `https://issuer-cognito-idp.${REGION}.amazonaws.com/${pool}`;
-
-function awsAccessToken(key: SigningKey, iss: string, clientId: string, extra: Record<string, unknown> = {}): string {
-  return key.sign({ ...accessClaims('staff-1', { client_id: clientId, ...extra }), iss }, { expiresIn: '1h' });
-}
-
-describe('the two Cognito issuer forms, on AWS host names', () => {
-  const POOL = 'eu-west-1_Forms1';
-  let tmp: string;
-  let aws: AwsCognitoStandIn | null = null;
-
-  before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-forms-'));
-    if (haveOpenssl()) aws = await AwsCognitoStandIn.start(tmp, REGION, ['forms-key']);
-  });
-
-  after(async () => {
-    await aws?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  const verify = (token: string, cacheDir = emptyCacheDir()) =>
-    runCli(['verify', '--json', '--user-pool-id', POOL, '--client-id', 'c1', '--allowed-roles', '*', '--cache-dir', cacheDir, token], { env: cleanEnv(aws!.env()), cwd: tmp });
-
-  test('a token of either form verifies, each with the keys of its own host; another pool is refused by name', async (t) => {
-    if (!aws) return t.skip(NO_OPENSSL);
-    aws.modes.clear();
-    const key = aws.keys[0]!;
-    for (const [iss, host] of [[updated(POOL), aws.updatedHost], [original(POOL), aws.originalHost]] as const) {
-      const before = aws.requestsTo(host);
-      const r = await verify(awsAccessToken(key, iss, 'c1'));
-      assert.equal(r.code, 0, show(r));
-      const report = JSON.parse(r.stdout);
-      assert.equal(report.issuer, iss);
-      assert.equal(report.settings['jwt.issuer.id'], POOL);
-      assert.ok(aws.requestsTo(host) > before, `no request to ${host}`);
-    }
-    const other = await verify(awsAccessToken(key, updated('eu-west-1_Other9'), 'c1'));
-    assert.equal(other.code, 4, show(other));
-    assert.match(JSON.parse(other.stdout).detail, new RegExp(`issuer "${updated('eu-west-1_Other9')}" is not trusted \\(expected ${original(POOL)}, ${updated(POOL)}\\)`));
-  });
-
-  test('doctor and keys say which form tokens use: UPDATED when its host serves keys, else ORIGINAL', async (t) => {
-    if (!aws) return t.skip(NO_OPENSSL);
-    const doctor = async () => {
-      const r = await runCli(['doctor', '--json', '--user-pool-id', POOL, '--client-id', 'c1', '--allowed-roles', '*', '--cache-dir', emptyCacheDir()], { env: cleanEnv(aws!.env()), cwd: tmp });
-      return JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === `issuer form of ${POOL}`) as { status: string; detail: string };
-    };
-    aws.modes.clear();
-    const switched = await doctor();
-    assert.equal(switched.status, 'pass');
-    assert.match(switched.detail, new RegExp(`^tokens use the UPDATED issuer ${updated(POOL)}; the ORIGINAL ${original(POOL)} is accepted too`));
-    const keys = await runCli(['keys', '--user-pool-id', POOL, '--cache-dir', emptyCacheDir()], { env: cleanEnv(aws.env()), cwd: tmp });
-    assert.match(keys.stdout, /^KID +ALG +KTY +USE +ISSUER$/m, show(keys));
-    assert.match(keys.stdout, new RegExp(`^forms-key +RS256 +RSA +sig +${updated(POOL)}$`, 'm'));
-
-    aws.modes.set(aws.updatedHost, 'forbidden');
-    const notSwitched = await doctor();
-    assert.equal(notSwitched.status, 'pass');
-    assert.match(notSwitched.detail, new RegExp(`^tokens use the ORIGINAL issuer ${original(POOL)}; the UPDATED issuer's JWKS answered HTTP 403.*, so the pool is not switched to it`));
-    const one = await runCli(['keys', '--user-pool-id', POOL, '--cache-dir', emptyCacheDir()], { env: cleanEnv(aws.env()), cwd: tmp });
-    assert.match(one.stdout, /^KID +ALG +KTY +USE$/m, show(one));
-    aws.modes.clear();
-  });
-});
 
 describe('one server trusting two pools (one in the UPDATED form) and an OpenID provider', () => {
   const STAFF = 'eu-west-1_Staff1';
@@ -119,7 +50,6 @@ describe('one server trusting two pools (one in the UPDATED form) and an OpenID 
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-issuers-'));
-    if (!haveOpenssl()) return;
     [db, aws, tenant, oidc] = await Promise.all([
       createTestDatabase('issuers'),
       AwsCognitoStandIn.start(tmp, REGION, ['staff-key']),
@@ -155,16 +85,16 @@ describe('one server trusting two pools (one in the UPDATED form) and an OpenID 
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('the start-up lines name each pool and issuer, and the form the AWS pool uses', async (t) => {
-    if (!server) return t.skip(NO_OPENSSL);
+  test('the start-up lines name each pool and issuer, and the form the AWS pool uses', async () => {
+    assert.ok(server, 'the server did not start');
     const out = await server.said(/; PostGraphile/);
     assert.match(out, new RegExp(`user pool ${STAFF} \\(tokens use the UPDATED issuer ${updated(STAFF)}; the ORIGINAL ${original(STAFF)} is accepted too\\): access tokens, app client check on \\(1 client\\), kids \\[staff-key\\] fetched`));
     assert.match(out, new RegExp(`user pool ${TENANT} \\(issuer ${tenant.issuer(TENANT)}\\): access tokens, app client check on \\(2 clients\\), scope required \\(one of api/read\\), 1 client role, kids \\[tenant-key\\] fetched`));
     assert.match(out, new RegExp(`OpenID issuer ${oidc.issuer}, keys at ${oidc.issuer}/jwks: audience check on \\(2 audiences\\), 1 client role, kids \\[oidc-rsa, oidc-ec\\] fetched \\(cache not used\\); PostGraphile`));
   });
 
-  test('each source is accepted with its own rules, and PostgreSQL is told which one', async (t) => {
-    if (!server) return t.skip(NO_OPENSSL);
+  test('each source is accepted with its own rules, and PostgreSQL is told which one', async () => {
+    assert.ok(server, 'the server did not start');
     const staffKey = aws!.keys[0]!;
     const staff = await who(awsAccessToken(staffKey, updated(STAFF), 'staffclient', { 'cognito:groups': ['app_admin'] }));
     assert.deepEqual([staff.role, staff.issuerId, staff.issuerKind, staff.iss], ['app_admin', STAFF, 'cognito', updated(STAFF)]);
@@ -183,8 +113,8 @@ describe('one server trusting two pools (one in the UPDATED form) and an OpenID 
     assert.deepEqual([alice.role, alice.issuerId, alice.sub], ['app_user', oidc.issuer, 'alice']);
   });
 
-  test("each pool's tokens are refused when presented as another's", async (t) => {
-    if (!server) return t.skip(NO_OPENSSL);
+  test("each pool's tokens are refused when presented as another's", async () => {
+    assert.ok(server, 'the server did not start');
     const staffKey = aws!.keys[0]!;
     // The staff pool's key, the tenant pool's issuer: not a key of the tenant pool.
     await refused(awsAccessToken(staffKey, tenant.issuer(TENANT), 'tenantweb', { scope: 'api/read' }), /unknown kid/);
@@ -199,13 +129,13 @@ describe('one server trusting two pools (one in the UPDATED form) and an OpenID 
     await refused(`${header}.${asTenant}.${signature}`, /algorithm is not RS256/);
   });
 
-  test('the required scope of the tenant pool is enforced (403, reason scope)', async (t) => {
-    if (!server) return t.skip(NO_OPENSSL);
+  test('the required scope of the tenant pool is enforced (403, reason scope)', async () => {
+    assert.ok(server, 'the server did not start');
     await refused(tenantToken('tenant-key', { scope: 'aws.cognito.signin.user.admin' }), /no required scope \(needs one of api\/read\)/);
   });
 
-  test('a flood of tokens naming made-up issuers is refused with no network traffic at all', async (t) => {
-    if (!server) return t.skip(NO_OPENSSL);
+  test('a flood of tokens naming made-up issuers is refused with no network traffic at all', async () => {
+    assert.ok(server, 'the server did not start');
     const before = traffic();
     const forged = Array.from({ length: 40 }, (_, i) =>
       tenant.sign('tenant-key', accessClaims(`f${i}`), { issuer: i % 2 ? `https://cognito-idp.${REGION}.amazonaws.com/${REGION}_Fake${i}` : `http://127.0.0.1:1/made-up-${i}`, keyid: `random-${i}` }),
@@ -218,11 +148,11 @@ describe('one server trusting two pools (one in the UPDATED form) and an OpenID 
     assert.deepEqual(traffic(), before, 'a token naming an untrusted issuer caused a fetch');
   });
 
-  test("one pool's outage and refetch window leave another's rotation alone", async (t) => {
-    if (!server) return t.skip(NO_OPENSSL);
-    // Every key cache counts its window (10 s) from its last fetch, at start-up: wait it out once.
+  test("one pool's outage and refetch window leave another's rotation alone", async () => {
+    assert.ok(server, 'the server did not start');
+    // Every key cache counts its window (TIMING, shortened for tests) from its last fetch, at start-up: wait it out once.
     const lastFetch = Math.max(startedAt, tenant.lastRequestAt, aws!.lastRequestAt);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastFetch + 10_500 - Date.now())));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastFetch + TIMING.refetchWindowMs + 100 - Date.now())));
     tenant.mode = 'status-500';
     const tenantBefore = tenant.requests;
     const ghost = tenant.sign('tenant-key', accessClaims('ghost', { client_id: 'tenantweb', scope: 'api/read' }), { issuer: tenant.issuer(TENANT), keyid: 'unknown-kid' });

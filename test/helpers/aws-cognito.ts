@@ -11,8 +11,18 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SigningKey } from '../../src/issuer';
+import { accessClaims } from './jwks-server';
 import { ConnectProxy } from './proxy';
 import { makeCertificates, TestCertificates } from './tls';
+
+export const REGION = 'eu-west-1';
+export const original = (pool: string, region = REGION) => `https://cognito-idp.${region}.amazonaws.com/${pool}`;
+export const updated = (pool: string, region = REGION) => `https://issuer-cognito-idp.${region}.amazonaws.com/${pool}`;
+
+/** An access token of app client `clientId` with issuer `iss`, signed by one of the stand-in's keys. */
+export function awsAccessToken(key: SigningKey, iss: string, clientId: string, extra: Record<string, unknown> = {}): string {
+  return key.sign({ ...accessClaims('staff-1', { client_id: clientId, ...extra }), iss }, { expiresIn: '1h' });
+}
 
 export type HostMode = 'ok' | 'forbidden';
 
