@@ -17,12 +17,11 @@ import { assertCleanError, assertOk, literal, show } from '../helpers/cli-assert
 import { JwksFixture } from '../helpers/jwks-server';
 import { freePort } from '../helpers/net';
 import { ConnectProxy } from '../helpers/proxy';
-import { haveOpenssl, makeCertificates, OPENSSL, TestCertificates } from '../helpers/tls';
+import { makeCertificates, TestCertificates } from '../helpers/tls';
 
 const HOST = 'cognito-idp.eu-west-1.amazonaws.com';
 const POOL = 'eu-west-1_AbC123';
 const KID = 'proxied-key';
-const NO_OPENSSL = `openssl not found at ${OPENSSL}; cannot make a test certificate`;
 
 describe('proxies', () => {
   let tmp: string;
@@ -37,7 +36,6 @@ describe('proxies', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-proxy-'));
     fixture = await JwksFixture.start(['plain-key']);
     deadPort = await freePort();
-    if (!haveOpenssl()) return;
     certs = makeCertificates(tmp, HOST);
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' }] });
@@ -65,8 +63,8 @@ describe('proxies', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('HTTPS_PROXY carries the fetch from the default AWS endpoint (CONNECT tunnel)', async (t) => {
-    if (!certs || !proxy) return t.skip(NO_OPENSSL);
+  test('HTTPS_PROXY carries the fetch from the default AWS endpoint (CONNECT tunnel)', async () => {
+    assert.ok(certs && proxy, 'the certificates or the proxy were not made');
     const connectsBefore = proxy.connects.length;
     const r = await runCli(['keys', '--user-pool-id', POOL], {
       env: cleanEnv({ HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: certs.caPath }),
@@ -80,8 +78,8 @@ describe('proxies', () => {
     assert.deepEqual(proxy.plainRequests, []);
   });
 
-  test('lower-case https_proxy works too', async (t) => {
-    if (!certs || !proxy) return t.skip(NO_OPENSSL);
+  test('lower-case https_proxy works too', async () => {
+    assert.ok(certs && proxy, 'the certificates or the proxy were not made');
     const connectsBefore = proxy.connects.length;
     const r = await runCli(['keys', '--json', '--user-pool-id', POOL], {
       env: cleanEnv({ https_proxy: proxy.url, NODE_EXTRA_CA_CERTS: certs.caPath }),
@@ -92,8 +90,8 @@ describe('proxies', () => {
     assert.ok(proxy.connects.slice(connectsBefore).includes(`${HOST}:443`));
   });
 
-  test('the TLS certificate is really checked: without the test CA, exit 3 with a TLS error', async (t) => {
-    if (!certs || !proxy) return t.skip(NO_OPENSSL);
+  test('the TLS certificate is really checked: without the test CA, exit 3 with a TLS error', async () => {
+    assert.ok(certs && proxy, 'the certificates or the proxy were not made');
     // A fresh cache folder: the earlier tests saved this URL's keys, which would be used instead.
     const r = await runCli(['keys', '--user-pool-id', POOL, '--cache-dir', emptyCacheDir()], { env: cleanEnv({ HTTPS_PROXY: proxy.url }), cwd: tmp });
     assertCleanError(r, 3, literal(`https://${HOST}/${POOL}/.well-known/jwks.json`), /TLS|certificate/i, /NODE_EXTRA_CA_CERTS/);

@@ -33,7 +33,6 @@ test('a PostgreSQL that cannot start stops cognito-local and ends the run with e
     fs.mkdirSync(tmp, { mode: 0o755 });
   }
   for (let dir = tmp; dir.length > 1; dir = path.dirname(dir)) if (dir.includes('pgc-runner-')) fs.chmodSync(dir, 0o755);
-  const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/run.ts', 'test/unit/claims.test.ts'], {
     cwd: ROOT,
     env: { ...cleanEnv({ TMPDIR: tmp }), NODE_OPTIONS: '' },
@@ -47,7 +46,6 @@ test('a PostgreSQL that cannot start stops cognito-local and ends the run with e
   assert.equal(code, 1, output);
   assert.match(output, /# a test service did not start: .*initdb failed/, output);
   assert.doesNotMatch(output, /claims\.test\.ts \(/, 'test files ran');
-  assert.ok(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
   assert.deepEqual(processesIn(tmp), [], 'left running in the run\'s folder');
   // tsx keeps its compile cache in the temporary folder, on purpose.
   assert.deepEqual(fs.readdirSync(tmp).filter((name) => !name.startsWith('tsx-')), [], 'left in the temporary folder');

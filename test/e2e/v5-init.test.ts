@@ -139,10 +139,8 @@ describe('init in a PostGraphile v5 project', () => {
     const startupLine = new RegExp(`user pool ${POOL} .*PostGraphile 5\\.\\d+\\.\\d+ \\(project\\)`);
     await until(async () => startupLine.test(Object.values(pm2.appLogs()).join('')), 'the start-up line in the pm2 log', 30_000);
 
-    const stopping = Date.now();
     assert.equal((await pm2.run('stop', PM2_APP_NAME)).code, 0);
     await until(async () => !(await canConnect(port)), 'the port to close', KILL_TIMEOUT_MS);
-    assert.ok(Date.now() - stopping < KILL_TIMEOUT_MS, `stopping took ${Date.now() - stopping} ms`);
     assert.equal(alive(app!.pid), false);
     assert.doesNotMatch(pm2.daemonLog(), /SIGKILL/, 'pm2 had to kill it');
     await pm2.kill();

@@ -4,6 +4,7 @@
  * battery is the v4 plugin's own table (test/helpers/battery.ts).
  */
 import assert from 'node:assert/strict';
+import { TIMING } from '../../src/timing';
 import { after, before, describe, test } from 'node:test';
 import { assertClaimsInSql, assertDatabaseRoleRefusals, assertNoCrossTalk, assertNoLookAlikes, BatteryPool, NOTES, refusalTests, seedScenarioRows, WHOAMI } from '../helpers/battery';
 import { cleanEnv } from '../helpers/cli';
@@ -127,8 +128,8 @@ describe('PostGraphile v5 under run, with a two-key JWKS', () => {
 
   test('a key added to the JWKS (rotation) is accepted without a restart', async () => {
     jwks.addKey('key-c');
-    // The refetch window counts from the start-up fetch: wait it out (10 s), then a new kid fetches once.
-    const allowedAt = jwks.lastRequestAt + 10_500;
+    // The refetch window counts from the start-up fetch: wait it out (TIMING, shortened for tests and passed on to the server), then a new kid fetches once.
+    const allowedAt = jwks.lastRequestAt + TIMING.refetchWindowMs + 100;
     await new Promise((r) => setTimeout(r, Math.max(0, allowedAt - Date.now())));
     const token = jwks.sign('key-c', accessClaims('rotated'), { issuer: pool.iss });
     assert.equal((await who(token)).sub, 'rotated');

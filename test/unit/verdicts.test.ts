@@ -8,6 +8,7 @@ import { VerdictCache } from '../../src/gate/verdicts';
 import { givenKeys } from '../../src/jwks';
 import * as log from '../../src/log';
 import { TokenRejectedError } from '../../src/verify';
+import { until } from '../helpers/process';
 import { jwksOf, nowSeconds, sharedKey, signToken } from './helpers';
 
 const k1 = sharedKey('k1');
@@ -149,10 +150,12 @@ describe('the gate with its verdict cache', () => {
 
   test('an expired token is refused as expired, cached or not', async () => {
     const gate = gateOf({ clockTolerance: '0' });
-    // Valid for one more second; the cache must not outlive that.
-    const token = access('alice', { exp: nowSeconds() + 1 });
+    // exp is 1 to 2 s away (nowSeconds() rounds down): the first call is in time, and the cache must not outlive exp.
+    const exp = nowSeconds() + 2;
+    const token = access('alice', { exp });
     await gate.authenticate(token);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    assert.equal(gate.verdicts.size, 1);
+    await until(() => nowSeconds() >= exp, 'the token to expire', 5_000);
     await assert.rejects(gate.authenticate(token), (e: TokenRejectedError) => e.code === 'expired');
   });
 
