@@ -137,7 +137,7 @@ describe('the plugin loaded by PostGraphile itself uses the same cache', () => {
       // Refused until the refetch window the failed load opened has passed; then a request loads the keys.
       await until(async () => (await whoIs(server, 'late')).status === 200, 'a request to load the keys', 30_000);
       assert.deepEqual(await whoIs(server, 'late').then((r) => [r.status, r.sub]), [200, 'late']);
-      assert.match(server.output(), /user pool local_cache1 \(issuer [^)]+\): access tokens, app client check on \(1 client\), kids \[key-a\] fetched/);
+      await server.said(/user pool local_cache1 \(issuer [^)]+\): access tokens, app client check on \(1 client\), kids \[key-a\] fetched/);
     } finally {
       await server.stop();
     }

@@ -126,7 +126,7 @@ export default { extends: [PostGraphileAmberPreset, makeCognitoPreset({ userPool
 `,
     });
     const server = await start({ cwd: dir, env: env(), cliArgs: ['--endpoint', jwks.endpoint, '--authenticated-role', 'app_user'], postgraphileArgs: ['-c', db.url, '-s', 'public'] });
-    assert.match(server.output(), new RegExp(`user pool ${POOL} .*PostGraphile 5\\.`));
+    await server.said(new RegExp(`user pool ${POOL} .*PostGraphile 5\\.`));
     await verifies(server);
     assert.equal((await who(server, pool.accessToken('plain'))).role, 'app_user');
   });

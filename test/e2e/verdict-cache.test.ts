@@ -100,7 +100,7 @@ describe('the verdict cache in a running server', () => {
     assert.ok(jwks.requests > before, 'the unknown kid caused no refetch');
     const status = await statusOf(server, byA);
     assert.equal(status, 503, 'a token of a pool that answers 404 must not be served from the cache');
-    assert.match(server.output(), /keys of user pool local_verdicts2 are dropped/);
+    await server.said(/keys of user pool local_verdicts2 are dropped/);
   });
 
   test('--offline: a reread of a copy without the key drops its verdicts', async () => {
