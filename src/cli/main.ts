@@ -60,8 +60,9 @@ Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 3 JWKS unavailable or invalid (and no usable cached copy), or Cognito's
 sign-in endpoint unreachable (login), 4 token refused (verify, doctor
 --token), 5 sign-in refused (login: wrong password, unknown user);
-\`doctor\` exits 1 when a check fails; \`run\` exits with PostGraphile's
-own code, \`demo\` with 130 after Ctrl-C.`,
+\`doctor\` exits 1 when a check fails (with --token, and verify --database:
+when the request would fail); \`run\` exits with PostGraphile's own code,
+\`demo\` with 130 after Ctrl-C.`,
   );
   for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand(), initCommand(), loginCommand(), demoCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);

@@ -1,22 +1,28 @@
-/** Why a token was refused: callers and tests tell refusals apart by this, not by the message. */
-export type RejectionCode =
-  | 'malformed'
-  | 'too_large'
-  | 'algorithm'
-  | 'no_kid'
-  | 'unknown_kid'
-  | 'keys_unavailable'
-  | 'invalid_signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'issuer'
-  | 'claim_types'
-  | 'claim_text'
-  | 'token_use'
-  | 'client'
-  | 'audience'
-  | 'scope'
-  | 'role';
+/**
+ * Why a token was refused: callers and tests tell refusals apart by this, not
+ * by the message. The type is read off this list, so a new code cannot miss
+ * the places that list them all (verify --help).
+ */
+export const REJECTION_CODES = [
+  'malformed',
+  'too_large',
+  'algorithm',
+  'no_kid',
+  'unknown_kid',
+  'keys_unavailable',
+  'invalid_signature',
+  'expired',
+  'not_yet_valid',
+  'issuer',
+  'claim_types',
+  'claim_text',
+  'token_use',
+  'client',
+  'audience',
+  'scope',
+  'role',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
 
 const STATUS: Partial<Record<RejectionCode, 401 | 503>> = { expired: 401, keys_unavailable: 503 };
 

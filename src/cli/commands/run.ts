@@ -1,7 +1,20 @@
-import { Command } from 'commander';
+import { Command, Help } from 'commander';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 import { FRESH_COPY_MS } from '../../jwks';
 import { runServer } from '../../launch';
+import { DEFAULT_TIMING } from '../../timing';
+
+const FETCH_DEADLINE_S = DEFAULT_TIMING.startupFetchDeadlineMs / 1000;
+/** How the start goes, with the waits users get (src/timing.ts), not the tests' shortened ones. */
+const STARTUP = new Help().boxWrap(
+  "PostGraphile starts at once, and every trusted issuer's keys load alongside it (an OpenID issuer's after its discovery document; " +
+    `a pool's UPDATED form is only probed), from a copy on disk younger than ${FRESH_COPY_MS / 60_000} minutes, else fetched. ` +
+    `Requests without a token are served as soon as PostGraphile is up; one with a token waits for its issuer's keys: up to ${FETCH_DEADLINE_S} s, ` +
+    `about ${2 * FETCH_DEADLINE_S} s for an OpenID issuer (its discovery, then its keys). Once the keys are in, one line per pool or issuer ` +
+    "says which issuer form a pool's tokens use. A pool or issuer with no keys and no usable copy on disk ends the process with " +
+    'exit 3, PostGraphile with it. With --cluster-workers (v4) the keys load first, and the workers start from the copy saved on disk.',
+  78,
+);
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -25,10 +38,7 @@ Examples:
   $ npx postgraphile-cognito run --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789,2machine --scope api/read \\
       --allowed-roles app_user,app_worker --client-roles 2machine=app_worker -- -c postgres:///app
 
-Start-up fetches every trusted issuer's keys (an OpenID issuer's after its
-discovery document; a pool's UPDATED form is only probed) and prints one line
-per pool or issuer, saying which issuer form a pool's tokens use. It exits 3
-when a pool or issuer has no keys and no copy on disk.`,
+${STARTUP}`,
   );
   command.action(async (operands: string[], opts: Record<string, unknown>, self: Command) => {
     const postgraphileArgs = postgraphileArgsAfterDash(self, operands);

@@ -1,7 +1,11 @@
-import { Command } from 'commander';
+import { Command, Help } from 'commander';
 import { UsageError } from '../../errors';
+import { REJECTION_CODES } from '../../verify';
 import { addConfigOptions, postgraphileArgsAfterDash, settingsFromOptions } from '../options';
 import { checkTokenAsServer, readToken, reportTokenRequest } from '../token-check';
+
+/** Every reason code, from the code's own list, so the help never misses one. */
+const REASONS = new Help().boxWrap(`A refusal names its reason (--json: reason), one of: ${REJECTION_CODES.join(', ')}.`, 78);
 
 export function verifyCommand(): Command {
   const command = new Command('verify')
@@ -19,10 +23,9 @@ The token is checked with the same code and configuration as \`run\`: its iss
 picks the trusted pool or OpenID issuer (any other is refused before any key
 is fetched), then the signature by kid (RS256; ES256 for an OpenID issuer),
 expiry, token_use and app client (a pool) or audience (an OpenID issuer),
-scope, and the role from the role claim or the app client. Reasons: expired,
-not_yet_valid, token_use, client, audience, scope, issuer, invalid_signature,
-unknown_kid, algorithm, no_kid, claim_types, malformed, too_large, role,
-keys_unavailable.
+scope, and the role from the role claim or the app client.
+
+${REASONS}
 
 With --database it goes on as doctor --token does: the role, the claim
 settings and the row-level-security policies, in the database PostGraphile
