@@ -61,8 +61,9 @@ Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration,
 sign-in endpoint unreachable (login), 4 token refused (verify, doctor
 --token), 5 sign-in refused (login: wrong password, unknown user);
 \`doctor\` exits 1 when a check fails (with --token, and verify --database:
-when the request would fail); \`run\` exits with PostGraphile's own code,
-\`demo\` with 130 after Ctrl-C.`,
+when the request would fail); \`run\` exits 2 or 3 as above before or
+while the keys load, else with PostGraphile's own code; \`demo\` with 130
+after Ctrl-C.`,
   );
   for (const command of [runCommand(), argsCommand(), keysCommand(), pemCommand(), verifyCommand(), doctorCommand(), initCommand(), loginCommand(), demoCommand()]) {
     command.exitOverride().configureOutput(OUTPUT);
