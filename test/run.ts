@@ -16,6 +16,7 @@ import { freePort, waitForPort } from './helpers/net';
 import { startPostgres } from './helpers/postgres';
 import { prepareSharedProject } from './helpers/project';
 import { withTimingPreload } from './helpers/timing';
+import { v5PackageSpec } from './helpers/v5';
 import { ensureV5Fixture } from './helpers/v5-fixture';
 
 const root = path.resolve(__dirname, '..');
@@ -239,10 +240,15 @@ async function main(): Promise<number> {
   }
   const env = withTimingPreload({ ...process.env, TEST_DATABASE_URL: databaseUrl, TEST_COGNITO_LOCAL_URL: cognitoUrl, TEST_TMP: tmp });
   const files = listFiles();
-  if (files.some((file) => fs.readFileSync(path.join(root, file), 'utf8').includes('installPackedProject('))) {
-    // The files that need an installed copy of the package share one, installed while the first files run.
-    process.env.TEST_TMP = tmp;
-    prepareSharedProject(notAFile).catch(() => {
+  // The files that need an installed copy of the package share one per PostGraphile, installed while the first files run.
+  const texts = files.map((file) => fs.readFileSync(path.join(root, file), 'utf8'));
+  const shared = [
+    ...(texts.some((text) => /installPackedProject\('[^']*'\)|installPackedProject\(\)/.test(text)) ? [undefined] : []),
+    ...(texts.some((text) => text.includes('installPackedProject(') && text.includes('v5PackageSpec()')) ? [v5PackageSpec()] : []),
+  ];
+  process.env.TEST_TMP = tmp;
+  for (const postgraphile of shared) {
+    prepareSharedProject(notAFile, postgraphile).catch(() => {
       /* the files waiting for it report the failure */
     });
   }

@@ -14,12 +14,9 @@ import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { JwksFixture } from '../helpers/jwks-server';
 import { InstalledProject, installPackedProject } from '../helpers/project';
 import { RunningServer, startServer } from '../helpers/server';
-import { node22, V5_PROJECT, withNode22 } from '../helpers/v5';
+import { node22, v5PackageSpec, withNode22 } from '../helpers/v5';
 
 const POOL = 'local_v5pkg1';
-// The same v5 the fixture has, so the npm cache already holds it.
-const V5 = `postgraphile@${(JSON.parse(fs.readFileSync(path.join(V5_PROJECT, 'node_modules', 'postgraphile', 'package.json'), 'utf8')) as { version: string }).version}`;
-
 describe('a fresh v5 project with the packed package, under Node 22', () => {
   let project: InstalledProject;
   let db: TestDatabase;
@@ -41,7 +38,7 @@ describe('a fresh v5 project with the packed package, under Node 22', () => {
   }
 
   before(async () => {
-    project = await installPackedProject('pgc-v5-project-', V5);
+    project = await installPackedProject('pgc-v5-project-', v5PackageSpec());
     db = await createTestDatabase('v5pkg');
     jwks = await JwksFixture.start(['key-a', 'key-b']);
     pool = new BatteryPool(jwks, POOL);

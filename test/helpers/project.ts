@@ -35,20 +35,20 @@ async function install(dir: string, started?: (child: ChildProcess) => void, pos
   await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, packed[0]!.filename), postgraphile], dir, started);
 }
 
-/** The project every test file of one `npm test` shares, in its TEST_TMP; null outside test/run.ts. */
-function sharedProject(): { dir: string; done: string; failed: string; lock: string } | null {
+/** The project of `postgraphile` every test file of one `npm test` shares, in its TEST_TMP; null outside test/run.ts. */
+function sharedProject(postgraphile: string): { dir: string; done: string; failed: string; lock: string } | null {
   const tmp = process.env.TEST_TMP;
   if (!tmp) return null;
-  const dir = path.join(tmp, 'installed-project');
+  const dir = path.join(tmp, `installed-project-${postgraphile.replace(/[^\w.-]/g, '_')}`);
   return { dir, done: `${dir}.done`, failed: `${dir}.failed`, lock: `${dir}.lock` };
 }
 
 /**
- * Installs the shared project once per `npm test`: the first caller (test/run.ts
- * at start-up, when a file needs it) installs, every other waits for its mark.
+ * Installs the shared project next to `postgraphile` once per `npm test`: the first
+ * caller (test/run.ts at start-up, when a file needs it) installs, every other waits for its mark.
  */
-export async function prepareSharedProject(started?: (child: ChildProcess) => void): Promise<string> {
-  const shared = sharedProject();
+export async function prepareSharedProject(started?: (child: ChildProcess) => void, postgraphile = POSTGRAPHILE_V4): Promise<string> {
+  const shared = sharedProject(postgraphile);
   if (!shared) throw new Error('no TEST_TMP: run the tests with npm test');
   try {
     fs.mkdirSync(shared.lock);
@@ -59,7 +59,7 @@ export async function prepareSharedProject(started?: (child: ChildProcess) => vo
   }
   try {
     fs.mkdirSync(shared.dir);
-    await install(shared.dir, started);
+    await install(shared.dir, started, postgraphile);
     fs.writeFileSync(shared.done, '');
     return shared.dir;
   } catch (error) {
@@ -70,8 +70,8 @@ export async function prepareSharedProject(started?: (child: ChildProcess) => vo
 
 /**
  * A fresh project with this package installed as users get it: packed, then
- * `npm install`ed by file next to PostGraphile (v4 unless told). Under npm test each v4 file gets
- * a hard-linked copy of one shared install (its own folder, so the files it
+ * `npm install`ed by file next to PostGraphile (v4 unless told). Under npm test each file gets
+ * a hard-linked copy of one shared install per PostGraphile (its own folder, so the files it
  * writes are its own); elsewhere it installs (tens of seconds). `dist` must be
  * built already.
  */
@@ -79,9 +79,8 @@ export async function installPackedProject(prefix = 'pgc-project-', postgraphile
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
-    // The shared install is next to PostGraphile v4; another PostGraphile gets an install of its own.
-    if (sharedProject() && postgraphile === POSTGRAPHILE_V4) {
-      const shared = await prepareSharedProject();
+    if (sharedProject(postgraphile)) {
+      const shared = await prepareSharedProject(undefined, postgraphile);
       try {
         execFileSync('cp', ['-al', `${shared}/.`, dir], { stdio: 'ignore' });
       } catch {

