@@ -2,6 +2,24 @@
 
 export type Op = (token: string) => unknown;
 
+/** µs per call of ours and theirs. */
+export interface PerToken {
+  oursUs: number;
+  theirsUs: number;
+}
+
+/**
+ * The token cache of the "new token" side: smaller than the distinct tokens
+ * a batch sends in turn, so that every call misses, is verified, and goes in
+ * (evicting the oldest), as a token never seen before does in a full cache.
+ */
+export const NEW_TOKEN_CACHE = 100;
+
+/** Throws unless a batch's calls, the tokens in turn, all miss a cache of NEW_TOKEN_CACHE. */
+export function checkAllMiss(tokens: readonly string[], perBatch: number): void {
+  if (Math.min(new Set(tokens).size, perBatch) <= NEW_TOKEN_CACHE) throw new Error(`the new-token timing needs more than ${NEW_TOKEN_CACHE} distinct tokens per batch`);
+}
+
 /** Mean µs per call of `op` over `count` calls, the tokens in turn. */
 async function batchUs(op: Op, tokens: readonly string[], count: number): Promise<number> {
   const started = process.hrtime.bigint();
@@ -17,7 +35,7 @@ const middle = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(val
  * batch (which goes first alternates too), so a busy machine's ups and downs
  * touch both alike.
  */
-export async function compareOps(ours: Op, theirs: Op, tokens: readonly string[], batches: number, perBatch: number): Promise<{ oursUs: number; theirsUs: number }> {
+export async function compareOps(ours: Op, theirs: Op, tokens: readonly string[], batches: number, perBatch: number): Promise<PerToken> {
   const oursRuns: number[] = [];
   const theirRuns: number[] = [];
   for (let batch = -1; batch < 3 * batches; batch++) {
