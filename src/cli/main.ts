@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { ExitCode, messageOf, PostgraphileCognitoError, UsageError } from '../errors';
+import { ExitCode, messageOf, PostgraphileCognitoError } from '../errors';
 import * as log from '../log';
+import { checkArgv } from './argv';
 import { argsCommand, argsFailureOutput } from './commands/args';
 import { doctorCommand } from './commands/doctor';
 import { initCommand } from './commands/init';
@@ -91,7 +92,7 @@ export async function main(argv: readonly unknown[]): Promise<void> {
   });
   const words = argv.slice(2);
   try {
-    const args = checkArgv(words);
+    const args = checkArgv(words, process.env);
     const program = buildProgram();
     await program.parseAsync([String(argv[0]), String(argv[1]), ...withDefaultCommand(program, args)]);
   } catch (error) {
@@ -104,18 +105,6 @@ export async function main(argv: readonly unknown[]): Promise<void> {
     // ends at once on its own, as this timer does not hold it.
     setTimeout(() => process.exit(code), 250).unref();
   }
-}
-
-/** pm2 turns an unset variable in an ecosystem file's `args` into null; say so instead of crashing. */
-function checkArgv(args: readonly unknown[]): string[] {
-  const index = args.findIndex((arg) => typeof arg !== 'string');
-  if (index >= 0) {
-    throw new UsageError(
-      `argument ${index + 1} is ${String(args[index])}, not text`,
-      'in a pm2 ecosystem file, a variable such as process.env.DATABASE_URL that is unset when pm2 starts becomes null; export it first, or put it in the app\'s env',
-    );
-  }
-  return args as string[];
 }
 
 function exitCodeFor(error: unknown): number {

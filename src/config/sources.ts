@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, messageOf } from '../errors';
+import { ConfigError } from '../errors';
+import { describeRcFailure } from './rc-error';
 import { RawSettings, SETTING_KEYS, SettingKey } from './types';
 
 /** Where a setting came from, used to name it in error messages. */
@@ -108,9 +109,10 @@ export function loadRcFile(cwd: string): RcFile | null {
     result = explorer.search(cwd);
   } catch (error) {
     const where = (error as { filepath?: string }).filepath ?? path.join(cwd, '.postgraphilerc.*');
+    const { line, reason, syntax } = describeRcFailure(error, where);
     throw new ConfigError(
-      `could not read the rc file ${where}: ${firstLine(error)}`,
-      'fix the syntax error in that file, or move it away to run without it',
+      `could not read the rc file ${where}${line ? `:${line}` : ''}: ${syntax ? 'syntax error: ' : ''}${reason}`,
+      line ? `fix line ${line} of that file, or move it away to run without it` : 'fix that file, or move it away to run without it',
     );
   }
   if (!result || result.isEmpty) return null;
@@ -173,9 +175,4 @@ export function mergeSources(
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function firstLine(error: unknown): string {
-  const message = messageOf(error);
-  return message.split('\n')[0] ?? message;
 }

@@ -42,22 +42,17 @@ export async function openDemoDatabase(databaseUrl: string | null, teardown: Tea
     adminUrl = databaseUrl;
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postgraphile-cognito-demo-'));
-    // Retries: initdb, stopped by the same Ctrl-C, may still be removing its own files.
-    const remove = () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    const remove = () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     teardown.add(`delete ${dir}`, async () => remove(), remove);
-    // As root, initdb and postgres run as an unprivileged user, who must reach the data directory.
-    fs.chmodSync(dir, 0o755);
     const started = Date.now();
     log.info(`starting PostgreSQL (embedded; data in ${dir}, deleted on exit)…`);
     const port = await freePort();
-    let pid: () => number | undefined = () => undefined;
     const server = await startEmbeddedPostgres({
       dir,
       port,
       password: randomBytes(18).toString('base64url'),
-      onStop: (stop) => teardown.add('stop PostgreSQL', stop, () => killQuietly(pid())),
+      onStop: (stop, stopAtExit) => teardown.add('stop PostgreSQL', stop, stopAtExit),
     });
-    pid = server.pid;
     log.info(`PostgreSQL is up on 127.0.0.1:${port} (${seconds(started)})`);
     adminUrl = server.url;
   }
@@ -147,15 +142,6 @@ function withCredentials(url: string, user: string, password: string): string | 
   parsed.username = encodeURIComponent(user);
   parsed.password = encodeURIComponent(password);
   return parsed.toString();
-}
-
-function killQuietly(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, 'SIGINT');
-  } catch {
-    /* already gone */
-  }
 }
 
 export function seconds(since: number): string {

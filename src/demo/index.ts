@@ -24,7 +24,9 @@ const HOST = '127.0.0.1';
 const TOKEN_LIFETIME = 3600;
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** Stopping never takes longer than this; then what is left is killed. */
-const STOP_DEADLINE_MS = 20_000;
+const STOP_DEADLINE_MS = 30_000;
+/** PostGraphile's CLI creates its server within moments of being launched. */
+const LAUNCH_WAIT_MS = 10_000;
 
 export interface DemoOptions {
   /** null: 5000 when free, else any free port. 0: any free port. */
@@ -67,6 +69,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     log.info(`local Cognito issuer for pool ${DEMO_POOL_ID} at ${issuer.endpoint}`);
     const database = await openDemoDatabase(options.databaseUrl, teardown);
     const actualPort = await startPostGraphile(issuer.endpoint, database.connectionUrl, port, teardown);
+    // Ctrl-C while the first query ran: it was let finish, but the demo is stopping.
+    teardown.assertOpen();
     log.info(`demo ready in ${seconds(started)}`);
     process.stdout.write(guideText(issuer, actualPort, database.embedded));
   } catch (error) {
@@ -90,7 +94,25 @@ async function startPostGraphile(endpoint: string, connectionUrl: string, port: 
   const removeCache = () => fs.rmSync(cacheDir, { recursive: true, force: true });
   teardown.add('delete the demo JWKS cache', async () => removeCache(), removeCache);
   const prepared = await prepare({ ...demoSettings(endpoint), cacheDir }, { env: {}, rc: null }, { server: true });
+  if (teardown.closed) {
+    // Ctrl-C while the keys were fetched: saving them made the cache folder again, and
+    // PostgreSQL is stopping, so PostGraphile must not start.
+    removeCache();
+    teardown.assertOpen();
+  }
   const created = expectServer();
+  /** The demo's own query in flight, if any: stopping lets it finish instead of cutting it off (a logged stack trace). */
+  let polling: Promise<unknown> = Promise.resolve();
+  // Registered before the launch, so Ctrl-C while PostGraphile builds its schema ends it before PostgreSQL stops.
+  teardown.add('stop PostGraphile', async () => {
+    const made = await Promise.race([created, new Promise<null>((resolve) => setTimeout(resolve, LAUNCH_WAIT_MS, null).unref())]);
+    if (!made) return;
+    await polling;
+    made.server.closeAllConnections();
+    await new Promise<void>((resolve) => made.server.close(() => resolve()));
+    // Waits for a schema build under way, then ends PostGraphile's pool.
+    await made.release();
+  });
   const postgraphileArgs = [
     '--plugins', SERVER_HOOKS_PATH,
     '-c', connectionUrl,
@@ -107,12 +129,7 @@ async function startPostGraphile(endpoint: string, connectionUrl: string, port: 
   // PostGraphile's CLI exits at once on SIGINT; the demo stops things in order instead.
   for (const listener of process.listeners('SIGINT')) if (!before.has(listener)) process.removeListener('SIGINT', listener);
 
-  const { server, release, failed } = await created;
-  teardown.add('stop PostGraphile', async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await release();
-  });
+  const { server, failed } = await created;
   if (!server.listening) {
     await Promise.race([
       new Promise((resolve) => server.once('listening', resolve)),
@@ -126,7 +143,7 @@ async function startPostGraphile(endpoint: string, connectionUrl: string, port: 
     ]);
   }
   const actualPort = (server.address() as { port: number }).port;
-  await firstQuery(`http://${HOST}:${actualPort}/graphql`);
+  await firstQuery(`http://${HOST}:${actualPort}/graphql`, teardown, (request) => (polling = request));
   log.info(`PostGraphile is serving (${seconds(started)})`);
   return actualPort;
 }
@@ -188,11 +205,14 @@ function installSignalHandlers(teardown: Teardown): () => boolean {
   return () => stopping;
 }
 
-/** PostGraphile answers once its schema is built; a start-up failure makes it exit on its own. */
-async function firstQuery(graphqlUrl: string): Promise<void> {
+/** PostGraphile answers once its schema is built; a start-up failure makes it exit on its own. Stops asking once the demo stops. */
+async function firstQuery(graphqlUrl: string, teardown: Teardown, track: (request: Promise<unknown>) => void): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if ((await postStatus(graphqlUrl, JSON.stringify({ query: '{ __typename }' }))) === 200) return;
+    teardown.assertOpen();
+    const answer = postStatus(graphqlUrl, JSON.stringify({ query: '{ __typename }' }));
+    track(answer);
+    if ((await answer) === 200) return;
     if (Date.now() > deadline) throw new Error(`PostGraphile did not answer at ${graphqlUrl} within 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -2,15 +2,12 @@ import { CognitoConfig, ConfigWarning, FLAG_NAMES, requireSecurityChoices, Setti
 import { JwksError, messageOf, PostgraphileCognitoError } from '../errors';
 import { describeStartup, givenKeys, groupBySource, IssuerKeys, issuerLoader, isOptional, KeyCache, LoadedKeys, loadIssuerKeys, startupFailure } from '../jwks';
 import * as log from '../log';
+import { pauseAt, TIMING } from '../timing';
 import { printable } from '../printable';
 import { describeToken, TokenRejectedError, TokenVerifier, TrustedVerifier } from '../verify';
 import { checkToken, Verdict } from './check';
 import { VerdictCache } from './verdicts';
 
-/** How long after start-up a recent cached copy is refreshed: after the server's first answers. */
-const FRESH_COPY_REFRESH_DELAY_MS = 1000;
-/** Pauses between further tries of that refresh while the JWKS cannot be fetched. */
-const REFRESH_RETRY_MS = [5_000, 30_000, 60_000];
 /** Roles the database refused that are named in the log once each; past this, no more are remembered. */
 const MAX_REMEMBERED_ROLES = 1000;
 
@@ -85,8 +82,8 @@ export class Gate {
         const failure = startupFailure(all);
         if (failure && startup.exitOnFailure) {
           // run's own guarantee, now that PostGraphile started alongside: no keys, no server.
-          log.error(failure.message, failure.hint);
-          process.exit(failure.exitCode);
+          log.fatal(failure.message, failure.hint, failure.exitCode);
+          return;
         }
         const lines = groupBySource(all).filter((forms) => forms.some((k) => k.loaded)).map(describeStartup);
         lines.forEach((line, i) => log.info(startup.serverName && i === lines.length - 1 ? `${line}; ${startup.serverName}` : line));
@@ -188,7 +185,7 @@ function openCache(config: CognitoConfig, issuer: TrustedIssuer, jwksUrl: string
     keys.load(loader).catch((error: unknown) => {
       refetchFailed(error);
       if (error instanceof JwksError && error.final) return;
-      const pause = REFRESH_RETRY_MS[Math.min(attempt, REFRESH_RETRY_MS.length - 1)];
+      const pause = pauseAt(TIMING.refreshRetryMs, attempt);
       setTimeout(() => refreshAfterStart(attempt + 1), pause).unref();
     });
   };
@@ -199,7 +196,7 @@ function openCache(config: CognitoConfig, issuer: TrustedIssuer, jwksUrl: string
     // says, and again until that works: a key dropped from the pool stops working then.
     const fresh = source.kind === 'cache' && source.why === 'fresh';
     keys.prime(jwks, fresh ? source.fetchedAt : startedAt);
-    if (fresh) setTimeout(() => refreshAfterStart(0), FRESH_COPY_REFRESH_DELAY_MS).unref();
+    if (fresh) setTimeout(() => refreshAfterStart(0), TIMING.freshCopyRefreshDelayMs).unref();
   };
   return { keys, begin };
 }

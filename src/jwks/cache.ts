@@ -1,4 +1,5 @@
 import { KeyObject } from 'node:crypto';
+import { TIMING } from '../timing';
 import { UsableKey, ValidatedJwks } from './validate';
 
 export type JwksLoader = () => Promise<ValidatedJwks>;
@@ -13,7 +14,7 @@ export interface KeyCacheOptions {
   onKeysRemoved?: (kids: readonly string[]) => void;
 }
 
-export const MIN_REFETCH_INTERVAL_MS = 10_000;
+export const MIN_REFETCH_INTERVAL_MS = TIMING.refetchWindowMs;
 
 /**
  * Keys by `kid`, one job: answer from memory, refetch on an unknown kid, and

@@ -4,6 +4,7 @@ import { redact } from '../config/urls';
 import type { SigningAlgorithm } from '../config/types';
 import { DiscoveryError, JwksError, messageOf } from '../errors';
 import { boundedRequest } from '../http';
+import { pauseAt, TIMING } from '../timing';
 import { validateJwks, ValidatedJwks } from './validate';
 
 /** What is being fetched, for messages that say what to check. */
@@ -53,11 +54,10 @@ export interface FetchOptions {
 }
 
 /** Start-up defaults: a dead or silent endpoint fails well within 20 s. */
-export const STARTUP_FETCH: Required<FetchOptions> = { deadlineMs: 15_000, attemptTimeoutMs: 5_000, attempts: 3 };
+export const STARTUP_FETCH: Required<FetchOptions> = { deadlineMs: TIMING.startupFetchDeadlineMs, attemptTimeoutMs: TIMING.fetchAttemptTimeoutMs, attempts: 3 };
 /** While serving: one quick try, so a request never waits long on a dead endpoint. */
-export const REFETCH: Required<FetchOptions> = { deadlineMs: 5_000, attemptTimeoutMs: 5_000, attempts: 1 };
+export const REFETCH: Required<FetchOptions> = { deadlineMs: TIMING.refetchDeadlineMs, attemptTimeoutMs: TIMING.fetchAttemptTimeoutMs, attempts: 1 };
 
-const BACKOFF_MS = [250, 1000, 2000];
 const MAX_BYTES = 1024 * 1024;
 
 /** A fetched and validated JWKS, with what the disk cache and `doctor` need from the answer. */
@@ -114,7 +114,7 @@ export async function fetchJsonDocument(url: string, kind: DocumentKind, options
     }
     lastCause = outcome.cause;
     if (!outcome.retry) throw kind.fail(url, `${outcome.cause}${via}`, outcome.hint, outcome.final);
-    const pause = BACKOFF_MS[attempt - 1] ?? 2000;
+    const pause = pauseAt(TIMING.fetchBackoffMs, attempt - 1);
     if (attempt < attempts && deadline - Date.now() > pause) {
       await new Promise((resolve) => setTimeout(resolve, pause));
     }

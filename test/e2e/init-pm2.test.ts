@@ -43,7 +43,7 @@ describe('init --pm2 in a freshly installed project', () => {
   const daemons: Pm2[] = [];
 
   before(async () => {
-    project = installPackedProject('pgc-init-pm2-');
+    project = await installPackedProject('pgc-init-pm2-');
     db = await createTestDatabase('initpm2');
     await db.query(`insert into note (owner_sub, body) values ('alice', 'alice''s note'), ('bob', 'bob''s note')`);
     jwks = await JwksFixture.start(['key-a']);

@@ -155,9 +155,9 @@ describe('one server trusting two pools (one in the UPDATED form) and an OpenID 
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('the start-up lines name each pool and issuer, and the form the AWS pool uses', (t) => {
+  test('the start-up lines name each pool and issuer, and the form the AWS pool uses', async (t) => {
     if (!server) return t.skip(NO_OPENSSL);
-    const out = server.output();
+    const out = await server.said(/; PostGraphile/);
     assert.match(out, new RegExp(`user pool ${STAFF} \\(tokens use the UPDATED issuer ${updated(STAFF)}; the ORIGINAL ${original(STAFF)} is accepted too\\): access tokens, app client check on \\(1 client\\), kids \\[staff-key\\] fetched`));
     assert.match(out, new RegExp(`user pool ${TENANT} \\(issuer ${tenant.issuer(TENANT)}\\): access tokens, app client check on \\(2 clients\\), scope required \\(one of api/read\\), 1 client role, kids \\[tenant-key\\] fetched`));
     assert.match(out, new RegExp(`OpenID issuer ${oidc.issuer}, keys at ${oidc.issuer}/jwks: audience check on \\(2 audiences\\), 1 client role, kids \\[oidc-rsa, oidc-ec\\] fetched \\(cache not used\\); PostGraphile`));

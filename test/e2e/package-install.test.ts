@@ -25,7 +25,7 @@ describe('the installed package', () => {
   let jwks: JwksFixture;
 
   before(async () => {
-    project = installPackedProject().dir;
+    project = (await installPackedProject()).dir;
     db = await createTestDatabase('pkg');
     jwks = await JwksFixture.start(['key-a']);
   });
@@ -126,7 +126,7 @@ describe('the installed package', () => {
       cwd: project,
     });
     try {
-      assert.match(server.output(), /PostGraphile 4\.14\.1 \(project\)/);
+      await server.said(/PostGraphile 4\.14\.1 \(project\)/);
       const token = jwks.sign('key-a', accessClaims('pkg-run'), { issuer: jwks.issuer(POOL) });
       assert.equal((await server.graphql('{ whoami }', token)).status, 200);
     } finally {

@@ -1,8 +1,9 @@
 /**
- * The real server under process managers: pm2 in cluster mode running
- * postgraphile-cognito from an ecosystem file, and PostGraphile's own
- * --cluster-workers. Everything must serve verified tokens and leave nothing
- * running when stopped.
+ * The real server under pm2, in cluster and fork mode, running
+ * postgraphile-cognito from an ecosystem file: it must serve verified tokens
+ * and leave nothing running when stopped. (PostGraphile's own
+ * --cluster-workers: cluster-workers.test.ts; unset variables in `args`:
+ * pm2-unset-args.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,22 +14,11 @@ import { after, before, describe, test } from 'node:test';
 import { BIN, cleanEnv } from '../helpers/cli';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, JwksFixture } from '../helpers/jwks-server';
-import { canConnect, freePort, waitForPort } from '../helpers/net';
+import { canConnect, freePort, waitForPort, whoamiAt as whoami } from '../helpers/net';
 import { PM2_BIN as PM2 } from '../helpers/pm2';
 import { alive, until } from '../helpers/process';
-import { startServer } from '../helpers/server';
 
 const POOL = 'local_procs1';
-
-async function whoami(port: number, token: string): Promise<{ status: number; sub?: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: '{ whoami }' }),
-  });
-  const body = (await res.json()) as { data?: { whoami?: { sub?: string } } };
-  return { status: res.status, sub: body.data?.whoami?.sub };
-}
 
 describe('under process managers', () => {
   let db: TestDatabase;
@@ -100,54 +90,4 @@ describe('under process managers', () => {
       pm2('kill');
     }
   });
-
-  test('under pm2 cluster mode, a configuration error ends the instances instead of leaving them "online"', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-pm2-bad-'));
-    dirs.push(dir);
-    fs.writeFileSync(
-      path.join(dir, 'ecosystem.config.js'),
-      `module.exports = { apps: [{
-        name: 'pgc-bad', script: ${JSON.stringify(BIN)}, exec_mode: 'cluster', instances: 2, autorestart: false,
-        // An unset variable: pm2 passes it on as null.
-        args: ['run', '--', '-c', process.env.PGC_UNSET_FOR_TEST, '--port', '${await freePort()}'],
-        env: { COGNITO_USER_POOL_ID: '${POOL}', AWS_ENDPOINT_URL: '${jwks.endpoint}' },
-      }] };`,
-    );
-    const env = cleanEnv({ PM2_HOME: path.join(dir, '.pm2') });
-    const pm2 = (...args: string[]) => spawnSync(process.execPath, [PM2, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
-    try {
-      assert.equal(pm2('start', 'ecosystem.config.js').status, 0);
-      const list = () => JSON.parse(pm2('jlist').stdout) as { pid: number; pm2_env: { status: string } }[];
-      await until(() => list().every((p) => p.pm2_env.status !== 'online' && p.pm2_env.status !== 'launching'), 'instances to stop');
-      const log = fs.readdirSync(path.join(dir, '.pm2', 'logs')).filter((f) => f.includes('error')).map((f) => fs.readFileSync(path.join(dir, '.pm2', 'logs', f), 'utf8')).join('');
-      assert.match(log, /postgraphile-cognito: error: argument \d+ is null, not text/);
-      assert.match(log, /export it first/);
-    } finally {
-      pm2('kill');
-    }
-  });
-
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    test(`--cluster-workers 2: workers verify tokens, and ${signal} to the primary ends them all`, async () => {
-      const server = await startServer({
-        cliArgs: ['--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--client-id', 'client1', '--allowed-roles', 'app_user', '--authenticated-role', 'app_user'],
-        postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json', '--cluster-workers', '2'],
-        env: cleanEnv(),
-      });
-      await until(() => (server.output().match(/\[cluster\] started worker/g) ?? []).length === 2, 'two workers');
-      const workerPids = [...server.output().matchAll(/started worker \d \(pid=(\d+)\)/g)].map((m) => Number(m[1]));
-      assert.equal(workerPids.length, 2);
-      await until(() => /worker 1 .*listening on port/.test(server.output()), 'worker 1 to listen');
-      for (let i = 0; i < 6; i++) {
-        const answer = await whoami(server.port, token(`cluster-user-${i}`));
-        assert.equal(answer.status, 200);
-        assert.equal(answer.sub, `cluster-user-${i}`);
-      }
-      // The primary says its piece once; workers start through our CLI quietly.
-      assert.equal((server.output().match(/postgraphile-cognito: user pool/g) ?? []).length, 1);
-      await server.stop(signal);
-      await until(() => workerPids.every((pid) => !alive(pid)), 'workers to end');
-      assert.equal(await canConnect(server.port), false);
-    });
-  }
 });

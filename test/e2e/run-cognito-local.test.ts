@@ -104,7 +104,7 @@ describe('run with cognito-local', () => {
   });
 
   test('the startup line names the pool, keys and PostGraphile, and no token or PEM appears in the log', async () => {
-    const out = server.output();
+    const out = await server.said(/; PostGraphile/);
     assert.match(out, new RegExp(`user pool ${pool.poolId} \\(issuer ${pool.endpoint}/${pool.poolId}\\): access tokens, app client check on \\(1 client\\), kids \\[CognitoLocal\\] fetched \\(cache not used\\)`));
     assert.match(out, /PostGraphile 4\.\d+\.\d+ \(bundled\)/);
     assert.ok(!out.includes(alice.accessToken.split('.')[2]!), 'token signature in log');
@@ -194,7 +194,7 @@ describe('run with cognito-local', () => {
     fs.symlinkSync(path.join(ROOT, 'node_modules', 'postgraphile'), path.join(project, 'node_modules', 'postgraphile'));
     const own = await startServer({ cliArgs: cliArgs(), postgraphileArgs: pgArgs(), cwd: project, env: cleanEnv() });
     try {
-      assert.match(own.output(), /PostGraphile 4\.\d+\.\d+ \(project\)/);
+      await own.said(/PostGraphile 4\.\d+\.\d+ \(project\)/);
       assert.equal((await own.graphql(NOTES, alice.accessToken)).status, 200);
     } finally {
       await own.stop();

@@ -40,7 +40,7 @@ describe('a fresh v5 project with the packed package, under Node 22', () => {
   }
 
   before(async () => {
-    project = installPackedProject('pgc-v5-project-', V5);
+    project = await installPackedProject('pgc-v5-project-', V5);
     db = await createTestDatabase('v5pkg');
     jwks = await JwksFixture.start(['key-a', 'key-b']);
     pool = new BatteryPool(jwks, POOL);

@@ -61,9 +61,9 @@ describe('PostGraphile v5 under run, with a two-key JWKS', () => {
     await asAdmin(`drop role if exists ${LOGIN}`).catch(() => {});
   });
 
-  test('the start-up line names the pool, the keys and PostGraphile 5 (project)', () => {
-    assert.match(server.output(), new RegExp(`user pool ${POOL} \\(issuer http://127\\.0\\.0\\.1:\\d+/${POOL}\\): access and ID tokens, app client check on \\(1 client\\), kids \\[key-a, key-b\\] fetched \\(cache not used\\); PostGraphile 5\\.\\d+\\.\\d+ \\(project\\)`));
-    // run fetched the keys once and handed them over: the preset did not fetch them again.
+  test('the start-up line names the pool, the keys and PostGraphile 5 (project)', async () => {
+    await server.said(new RegExp(`user pool ${POOL} \\(issuer http://127\\.0\\.0\\.1:\\d+/${POOL}\\): access and ID tokens, app client check on \\(1 client\\), kids \\[key-a, key-b\\] fetched \\(cache not used\\); PostGraphile 5\\.\\d+\\.\\d+ \\(project\\)`));
+    // The keys were fetched once, alongside PostGraphile's start, for the preset to use.
     assert.equal(jwks.requests, 1);
   });
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { timingPreloaded, withTimingPreload } from './timing';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'postgraphile-cognito.js');
@@ -26,14 +27,16 @@ export function emptyCacheDir(): string {
   return fs.mkdtempSync(path.join(testCacheHome(), 'empty-'));
 }
 
-/** The environment minus anything that would leak configuration into a test. */
+/** The environment minus anything that would leak configuration into a test (and with the tests' timing preload). */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(COGNITO_|AWS_|POSTGRAPHILE_COGNITO_|XDG_CACHE_HOME$|JWT_SECRET$|DATABASE_URL$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$|all_proxy$|NODE_OPTIONS$)/.test(key)) continue;
     env[key] = value;
   }
-  return { ...env, XDG_CACHE_HOME: testCacheHome(), ...extra };
+  const clean = { ...env, XDG_CACHE_HOME: testCacheHome(), ...extra };
+  // The tests' shorter waits reach the processes they start.
+  return timingPreloaded() ? withTimingPreload(clean) : clean;
 }
 
 export interface CliResult {

@@ -21,13 +21,19 @@ export interface RunningDemo {
   stop(signal: NodeJS.Signals, group?: boolean): Promise<Exit>;
 }
 
-/** Starts `demo` (of this checkout, or the CLI at `bin`) in its own process group and waits for the printed guide. */
+/** Starts `demo` (of this checkout, or the CLI at `bin`; as `account` when given) in its own process group and waits for the printed guide. */
 export async function startDemo(
   args: string[],
-  { env = cleanEnv(), cwd = ROOT, bin = BIN }: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string } = {},
+  { env = cleanEnv(), cwd = ROOT, bin = BIN, account }: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string; account?: { uid: number; gid: number } | null } = {},
 ): Promise<RunningDemo> {
   const started = Date.now();
-  const child = spawn(process.execPath, [bin, 'demo', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [bin, 'demo', ...args], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    ...(account ? { uid: account.uid, gid: account.gid } : {}),
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -14,6 +14,7 @@ export type JwksMode =
   | 'ok'
   | 'status-500'
   | 'hang'
+  | 'hold'
   | 'drip'
   | 'huge'
   | 'cut-off'
@@ -39,6 +40,8 @@ export class JwksFixture {
   requests = 0;
   /** When the last JWKS request arrived (ms since epoch). */
   lastRequestAt = 0;
+  /** Requests held by mode 'hold' until release(). */
+  private held: [http.IncomingMessage, http.ServerResponse][] = [];
   private constructor(private readonly server: http.Server) {}
 
   static async start(kids: string[] = ['key-a', 'key-b']): Promise<JwksFixture> {
@@ -85,9 +88,18 @@ export class JwksFixture {
     }
     this.requests++;
     this.lastRequestAt = Date.now();
+    this.respond(req, res);
+  }
+
+  /** Answers as the current mode says. */
+  private respond(req: http.IncomingMessage, res: http.ServerResponse): void {
     switch (this.mode) {
       case 'hang':
         return; // never answers
+      case 'hold':
+        // Answers when the test says so (release), as a slow JWKS would.
+        this.held.push([req, res]);
+        return;
       case 'drip': {
         // Answers, but a byte every half second: never idle long enough for an idle timeout.
         res.setHeader('content-type', 'application/json');
@@ -113,7 +125,7 @@ export class JwksFixture {
       case 'redirect':
         // To a path this server answers normally, so following it would succeed.
         res.statusCode = 302;
-        res.setHeader('location', `${this.endpoint}/elsewhere${req.url.replace(/^\/[^/]+/, '')}`);
+        res.setHeader('location', `${this.endpoint}/elsewhere${req.url!.replace(/^\/[^/]+/, '')}`);
         res.end();
         return;
       case 'not-found':
@@ -138,10 +150,27 @@ export class JwksFixture {
         res.end('{"keys": []}');
         return;
       default:
-        res.setHeader('content-type', 'application/json');
-        for (const [name, value] of Object.entries(this.headers)) res.setHeader(name, value);
-        res.end(JSON.stringify({ keys: this.served.map((kid) => this.keys.get(kid)!.jwk) }));
+        this.answerKeys(res);
     }
+  }
+
+  private answerKeys(res: http.ServerResponse): void {
+    res.setHeader('content-type', 'application/json');
+    for (const [name, value] of Object.entries(this.headers)) res.setHeader(name, value);
+    res.end(JSON.stringify({ keys: this.served.map((kid) => this.keys.get(kid)!.jwk) }));
+  }
+
+  /** How many requests mode 'hold' is holding. */
+  get holding(): number {
+    return this.held.filter(([, res]) => !res.destroyed).length;
+  }
+
+  /** Answers every held request, and later ones, as `mode` says (by default with the keys). */
+  release(mode: JwksMode = 'ok'): void {
+    this.mode = mode;
+    const held = this.held;
+    this.held = [];
+    for (const [req, res] of held) if (!res.destroyed) this.respond(req, res);
   }
 
   async close(): Promise<void> {

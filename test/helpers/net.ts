@@ -51,3 +51,14 @@ export function postGraphql(port: number, payload: string, token?: string): Prom
     req.end(payload);
   });
 }
+
+/** `{ whoami }` with a bearer token: the status, and the sub the database saw. */
+export async function whoamiAt(port: number, token: string): Promise<{ status: number; sub?: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: '{ whoami }' }),
+  });
+  const body = (await res.json()) as { data?: { whoami?: { sub?: string } } };
+  return { status: res.status, sub: body.data?.whoami?.sub };
+}

@@ -12,6 +12,11 @@ export interface RunningServer {
   port: number;
   child: ChildProcess;
   output(): string;
+  /**
+   * The output once it matches `pattern`: the keys load alongside PostGraphile's start,
+   * so the start-up line may follow "listening". Fails if the server exits or 30 s pass first.
+   */
+  said(pattern: RegExp): Promise<string>;
   graphql(query: string, token?: string, headers?: Record<string, string>): Promise<GraphQLResponse>;
   /** Sends `signal` and resolves with the exit code and signal once the process has ended. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -66,6 +71,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     child,
     exited,
     output: () => out,
+    async said(pattern) {
+      const until = Date.now() + 30_000;
+      while (!pattern.test(out)) {
+        if (done) throw new Error(`the server exited without saying ${pattern}:\n${out}`);
+        if (Date.now() > until) throw new Error(`the server did not say ${pattern} within 30 s:\n${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return out;
+    },
     async graphql(query, token, headers = {}) {
       const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',

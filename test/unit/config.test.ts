@@ -9,6 +9,7 @@ import { requireSecurityChoices, securityChoicesMissing } from '../../src/config
 import { loadRcFile, RcFile } from '../../src/config/sources';
 import { CognitoConfig, CognitoIssuer, RawSettings, SettingKey } from '../../src/config/types';
 import { ConfigError } from '../../src/errors';
+import { literal } from '../helpers/cli-assert';
 import { configError } from './helpers';
 
 const POOL = 'eu-west-1_AbCdEf123';
@@ -470,10 +471,11 @@ describe('loadRcFile', () => {
     assert.deepEqual(file.options, { plugins: ['x'] });
   });
 
-  test('a syntax error in an extensionless .postgraphilerc is a ConfigError, not a crash', () => {
+  test('a syntax error in an extensionless .postgraphilerc is a ConfigError with its line, not a crash', () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, '.postgraphilerc'), 'module.exports = { cognito: ;\n');
-    configError(() => loadRcFile(dir), /\.postgraphilerc/, /could not read/);
+    fs.writeFileSync(path.join(dir, '.postgraphilerc'), 'module.exports = {\n  cognito: ;\n};\n');
+    const error = configError(() => loadRcFile(dir), /could not read the rc file .*\.postgraphilerc:2: syntax error: Unexpected token ';'$/m);
+    assert.equal(error.hint, 'fix line 2 of that file, or move it away to run without it');
   });
 
   test('.postgraphilerc.js wins over .postgraphilerc.json, as in PostGraphile', () => {
@@ -495,16 +497,25 @@ describe('loadRcFile', () => {
     assert.equal(loadRcFile(child), null);
   });
 
-  test('a syntax error is a ConfigError naming the file', () => {
+  test('a syntax error is a ConfigError naming the file and the line', () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), 'module.exports = { options: { ;\n');
-    configError(() => loadRcFile(dir), /\.postgraphilerc/, /could not read/);
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), "module.exports = {\n  options: {\n    connection: 'postgres://app:s3cret@db/app',\n  }\n  cognito: {},\n};\n");
+    const error = configError(() => loadRcFile(dir), new RegExp(`could not read the rc file ${literal(path.join(dir, '.postgraphilerc.js')).source}:5: syntax error: Unexpected identifier 'cognito'$`, 'm'));
+    assert.doesNotMatch(error.message, /s3cret/, "the file's text is not quoted");
   });
 
-  test('a broken .json file is a ConfigError', () => {
+  test('an error the file throws when it runs names the line too', () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, '.postgraphilerc.json'), '{ "cognito": ');
-    configError(() => loadRcFile(dir), /\.postgraphilerc\.json/);
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), "module.exports = {\n  options: { connection: databaseUrl },\n};\n");
+    const error = configError(() => loadRcFile(dir), /\.postgraphilerc\.js:2: databaseUrl is not defined$/m);
+    assert.doesNotMatch(error.message, /syntax error/);
+  });
+
+  test('a broken .json file is a ConfigError with its line, without quoting the file', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.json'), '{\n  "options": {\n    "connection": "postgres://app:s3cret@db/app",\n  }\n}\n');
+    const error = configError(() => loadRcFile(dir), /\.postgraphilerc\.json:4: syntax error: .*JSON/);
+    assert.doesNotMatch(error.message, /s3cret|while parsing/);
   });
 
   test('an unknown key in the cognito section is a ConfigError with a did-you-mean hint on case mismatch', () => {

@@ -1,0 +1,116 @@
+/**
+ * `run` starts PostGraphile at once and loads the keys alongside (issue 15):
+ * a request without a token is served while the JWKS is still on its way, a
+ * token waits for the keys, and a start that ends with no keys and no copy
+ * still exits 3 with run's message, taking PostGraphile with it.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cleanEnv, runCli } from '../helpers/cli';
+import { assertCleanError, literal } from '../helpers/cli-assert';
+import { createTestDatabase, TestDatabase } from '../helpers/db';
+import { accessClaims, JwksFixture } from '../helpers/jwks-server';
+import { canConnect } from '../helpers/net';
+import { GraphQLResponse, RunningServer, startServer } from '../helpers/server';
+import { WHOAMI } from '../helpers/battery';
+
+const POOL = 'local_start1';
+
+describe('run starts PostGraphile while the keys load', () => {
+  let db: TestDatabase;
+  let cwd: string;
+  const fixtures: JwksFixture[] = [];
+  const servers: RunningServer[] = [];
+
+  const cliArgs = (jwks: JwksFixture, cacheDir: string) => [
+    '--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--client-id', 'client1',
+    '--allowed-roles', 'app_user', '--authenticated-role', 'app_user', '--cache-dir', cacheDir,
+  ];
+  const freshCacheDir = () => fs.mkdtempSync(path.join(cwd, 'cache-'));
+  async function fixture(mode: JwksFixture['mode']): Promise<JwksFixture> {
+    const jwks = await JwksFixture.start(['key-a']);
+    jwks.mode = mode;
+    fixtures.push(jwks);
+    return jwks;
+  }
+  async function waitFor(what: string, ready: () => boolean): Promise<void> {
+    for (const started = Date.now(); !ready(); ) {
+      assert.ok(Date.now() - started < 30_000, `waited 30 s for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  before(async () => {
+    db = await createTestDatabase('start');
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-start-'));
+  });
+
+  after(async () => {
+    for (const server of servers) await server.stop();
+    for (const jwks of fixtures) await jwks.close();
+    await db?.drop();
+    if (cwd) fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  test('a request without a token is served before the keys arrive; a token waits for them, then is served', async () => {
+    const jwks = await fixture('hold');
+    const server = await startServer({
+      cwd,
+      cliArgs: cliArgs(jwks, freshCacheDir()),
+      postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous', '--dynamic-json'],
+    });
+    servers.push(server);
+    // PostGraphile listens while the JWKS request is still unanswered.
+    await waitFor('the JWKS request', () => jwks.holding > 0);
+    const order: string[] = [];
+    const withToken = server
+      .graphql(WHOAMI, jwks.sign('key-a', accessClaims('early-bird'), { issuer: jwks.issuer(POOL) }))
+      .then((res) => (order.push('token'), res));
+    const anonymous = await server.graphql(WHOAMI);
+    order.push('anonymous');
+    assert.equal(anonymous.status, 200, anonymous.text);
+    assert.equal((anonymous.body.data!.whoami as Record<string, unknown>).role, 'app_anonymous');
+    assert.ok(jwks.holding > 0, 'the keys arrived before the anonymous answer; the test proves nothing then');
+    assert.deepEqual(order, ['anonymous'], 'the token was answered before its keys arrived');
+
+    jwks.release();
+    const answered: GraphQLResponse = await withToken;
+    assert.equal(answered.status, 200, answered.text);
+    assert.equal((answered.body.data!.whoami as Record<string, unknown>).sub, 'early-bird');
+    assert.deepEqual(order, ['anonymous', 'token']);
+    // The start-up line comes once the keys are in, naming the kids and PostGraphile.
+    await server.said(/kids \[key-a\] fetched.*; PostGraphile/);
+  });
+
+  test('no keys and no copy: exit 3 with the message run always gave, and PostGraphile stops with it', async () => {
+    const jwks = await fixture('hold');
+    const cacheDir = freshCacheDir();
+    const server = await startServer({
+      cwd,
+      cliArgs: cliArgs(jwks, cacheDir),
+      postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous'],
+    });
+    servers.push(server);
+    await waitFor('the JWKS request', () => jwks.holding > 0);
+    const waiting = server.graphql(WHOAMI, jwks.sign('key-a', accessClaims('too-early'), { issuer: jwks.issuer(POOL) })).then(
+      (res) => `answered ${res.status}`,
+      () => 'no answer',
+    );
+    // The pool turns out not to exist: the held request and any retry get 404.
+    jwks.release('not-found');
+    const { code } = await server.exited;
+    assert.equal(code, 3, server.output());
+    // What a sequential start says for the same fault: keys, pem and args load the keys first.
+    const keys = await runCli(['keys', '--user-pool-id', POOL, '--endpoint', jwks.endpoint, '--cache-dir', cacheDir], { env: cleanEnv(), cwd });
+    assertCleanError(keys, 3, literal(`${jwks.endpoint}/${POOL}/.well-known/jwks.json`), /HTTP 404/);
+    const said = keys.stderr.split('\n').filter((line) => /error:|hint:/.test(line));
+    for (const line of said) assert.ok(server.output().includes(line), `run did not say ${JSON.stringify(line)}:\n${server.output()}`);
+    // The waiting token got no data, and nothing listens any more.
+    assert.equal(await waiting, 'no answer');
+    assert.equal(await canConnect(server.port), false);
+    assert.doesNotMatch(server.output(), /kids \[/);
+  });
+});
