@@ -2,10 +2,12 @@
 
 export type Op = (token: string) => unknown;
 
-/** µs per call of ours and theirs. */
+/** µs per call of ours and theirs: wall time, and this process's CPU time (what a busy machine changes least). */
 export interface PerToken {
   oursUs: number;
   theirsUs: number;
+  oursCpuUs: number;
+  theirsCpuUs: number;
 }
 
 /**
@@ -20,11 +22,14 @@ export function checkAllMiss(tokens: readonly string[], perBatch: number): void 
   if (Math.min(new Set(tokens).size, perBatch) <= NEW_TOKEN_CACHE) throw new Error(`the new-token timing needs more than ${NEW_TOKEN_CACHE} distinct tokens per batch`);
 }
 
-/** Mean µs per call of `op` over `count` calls, the tokens in turn. */
-async function batchUs(op: Op, tokens: readonly string[], count: number): Promise<number> {
+/** Mean wall and CPU µs per call of `op` over `count` calls, the tokens in turn. */
+async function batchUs(op: Op, tokens: readonly string[], count: number): Promise<{ wall: number; cpu: number }> {
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   for (let i = 0; i < count; i++) await op(tokens[i % tokens.length]!);
-  return Number(process.hrtime.bigint() - started) / 1e3 / count;
+  const wall = Number(process.hrtime.bigint() - started) / 1e3 / count;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wall, cpu: (cpu.user + cpu.system) / count };
 }
 
 const middle = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -36,8 +41,8 @@ const middle = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(val
  * touch both alike.
  */
 export async function compareOps(ours: Op, theirs: Op, tokens: readonly string[], batches: number, perBatch: number): Promise<PerToken> {
-  const oursRuns: number[] = [];
-  const theirRuns: number[] = [];
+  const oursRuns: { wall: number; cpu: number }[] = [];
+  const theirRuns: { wall: number; cpu: number }[] = [];
   for (let batch = -1; batch < 3 * batches; batch++) {
     const pair = batch % 2 === 0 ? [ours, theirs] : [theirs, ours];
     const [first, second] = [await batchUs(pair[0]!, tokens, perBatch), await batchUs(pair[1]!, tokens, perBatch)];
@@ -45,5 +50,10 @@ export async function compareOps(ours: Op, theirs: Op, tokens: readonly string[]
     oursRuns.push(pair[0] === ours ? first : second);
     theirRuns.push(pair[0] === ours ? second : first);
   }
-  return { oursUs: middle(oursRuns), theirsUs: middle(theirRuns) };
+  return {
+    oursUs: middle(oursRuns.map((r) => r.wall)),
+    theirsUs: middle(theirRuns.map((r) => r.wall)),
+    oursCpuUs: middle(oursRuns.map((r) => r.cpu)),
+    theirsCpuUs: middle(theirRuns.map((r) => r.cpu)),
+  };
 }
