@@ -16,7 +16,11 @@ export interface Launched {
   startupCpuMs: number;
   /** Resident memory of the process tree at that moment, in MiB. */
   startupRssMiB: number;
+  /** Spawn to the first right answer to a request without a token (PostGraphile up, keys or not), when asked for. */
+  anonymousMs: number | null;
   output(): string;
+  /** The first output line matching `pattern`, and when it arrived (ms since spawn). */
+  lineAt(pattern: RegExp): { ms: number; text: string } | null;
   stop(): Promise<void>;
 }
 
@@ -35,6 +39,8 @@ export interface LaunchOptions {
   cwd?: string;
   /** Default: cleanEnv(). */
   env?: NodeJS.ProcessEnv;
+  /** Also polled until it answers right: a request without a token, to time PostGraphile's own start-up. */
+  anonymous?: Omit<Probe, 'token'>;
 }
 
 const POLL_MS = 5;
@@ -49,9 +55,23 @@ export async function launch(argv: readonly string[], probe: Probe, timeoutMs: n
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Each chunk with its arrival: the servers write their lines to pipes, synchronously.
+  const chunks: { ms: number; text: string }[] = [];
+  const take = (d: Buffer) => {
+    out += d;
+    chunks.push({ ms: Number(process.hrtime.bigint() - started) / 1e6, text: String(d) });
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  const lineAt = (pattern: RegExp) => {
+    for (const { ms, text } of chunks) {
+      const line = text.split('\n').find((l) => pattern.test(l));
+      if (line !== undefined) return { ms, text: line };
+    }
+    return null;
+  };
+  // 'close': the process has exited and its output is all read.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let gone = false;
   void exited.then(() => (gone = true));
   // Last resort if the bench dies without cleaning up: no server outlives it.
@@ -67,17 +87,30 @@ export async function launch(argv: readonly string[], probe: Probe, timeoutMs: n
   };
 
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const answer = await post(port, probe.payload, probe.token).catch(() => null);
-    if (answer && probe.isRight(answer.status, answer.body)) break;
-    if (gone || Date.now() > deadline) {
-      await stop();
-      throw new Error(`${gone ? 'server exited before answering' : `no right answer within ${timeoutMs} ms`}: node ${argv.join(' ')}\n${out.slice(-3000)}`);
+  const sinceSpawn = () => Number(process.hrtime.bigint() - started) / 1e6;
+  let done = false;
+  /** Spawn to the first right answer of `p`; null when the server exited, timed out or answered the other probe first. */
+  const poll = async (p: Omit<Probe, 'token'> & { token?: string }): Promise<number | null> => {
+    for (;;) {
+      const answer = await post(port, p.payload, p.token).catch(() => null);
+      if (answer && p.isRight(answer.status, answer.body)) return sinceSpawn();
+      if (done || gone || Date.now() > deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  };
+  const anonymous = options.anonymous ? poll(options.anonymous) : Promise.resolve(null);
+  const answered = await poll(probe);
+  done = true;
+  if (answered === null) {
+    await stop();
+    throw new Error(`${gone ? 'server exited before answering' : `no right answer within ${timeoutMs} ms`}: node ${argv.join(' ')}\n${out.slice(-3000)}`);
   }
-  const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return { port, child, startupMs, startupCpuMs: treeCpuUs(child.pid!) / 1000, startupRssMiB: treeRssMiB(child.pid!), output: () => out, stop };
+  const startupMs = answered;
+  const startupCpuMs = treeCpuUs(child.pid!) / 1000;
+  const startupRssMiB = treeRssMiB(child.pid!);
+  // A right answer with a token means PostGraphile was up too.
+  const anonymousMs = options.anonymous ? Math.min((await anonymous) ?? startupMs, startupMs) : null;
+  return { port, child, startupMs, startupCpuMs, startupRssMiB, anonymousMs, output: () => out, lineAt, stop };
 }
 
 

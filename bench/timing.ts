@@ -2,11 +2,34 @@
 
 export type Op = (token: string) => unknown;
 
-/** Mean µs per call of `op` over `count` calls, the tokens in turn. */
-async function batchUs(op: Op, tokens: readonly string[], count: number): Promise<number> {
+/** µs per call of ours and theirs: wall time, and this process's CPU time (what a busy machine changes least). */
+export interface PerToken {
+  oursUs: number;
+  theirsUs: number;
+  oursCpuUs: number;
+  theirsCpuUs: number;
+}
+
+/**
+ * The token cache of the "new token" side: smaller than the distinct tokens
+ * a batch sends in turn, so that every call misses, is verified, and goes in
+ * (evicting the oldest), as a token never seen before does in a full cache.
+ */
+export const NEW_TOKEN_CACHE = 100;
+
+/** Throws unless a batch's calls, the tokens in turn, all miss a cache of NEW_TOKEN_CACHE. */
+export function checkAllMiss(tokens: readonly string[], perBatch: number): void {
+  if (Math.min(new Set(tokens).size, perBatch) <= NEW_TOKEN_CACHE) throw new Error(`the new-token timing needs more than ${NEW_TOKEN_CACHE} distinct tokens per batch`);
+}
+
+/** Mean wall and CPU µs per call of `op` over `count` calls, the tokens in turn. */
+async function batchUs(op: Op, tokens: readonly string[], count: number): Promise<{ wall: number; cpu: number }> {
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   for (let i = 0; i < count; i++) await op(tokens[i % tokens.length]!);
-  return Number(process.hrtime.bigint() - started) / 1e3 / count;
+  const wall = Number(process.hrtime.bigint() - started) / 1e3 / count;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wall, cpu: (cpu.user + cpu.system) / count };
 }
 
 const middle = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -17,9 +40,9 @@ const middle = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(val
  * batch (which goes first alternates too), so a busy machine's ups and downs
  * touch both alike.
  */
-export async function compareOps(ours: Op, theirs: Op, tokens: readonly string[], batches: number, perBatch: number): Promise<{ oursUs: number; theirsUs: number }> {
-  const oursRuns: number[] = [];
-  const theirRuns: number[] = [];
+export async function compareOps(ours: Op, theirs: Op, tokens: readonly string[], batches: number, perBatch: number): Promise<PerToken> {
+  const oursRuns: { wall: number; cpu: number }[] = [];
+  const theirRuns: { wall: number; cpu: number }[] = [];
   for (let batch = -1; batch < 3 * batches; batch++) {
     const pair = batch % 2 === 0 ? [ours, theirs] : [theirs, ours];
     const [first, second] = [await batchUs(pair[0]!, tokens, perBatch), await batchUs(pair[1]!, tokens, perBatch)];
@@ -27,5 +50,10 @@ export async function compareOps(ours: Op, theirs: Op, tokens: readonly string[]
     oursRuns.push(pair[0] === ours ? first : second);
     theirRuns.push(pair[0] === ours ? second : first);
   }
-  return { oursUs: middle(oursRuns), theirsUs: middle(theirRuns) };
+  return {
+    oursUs: middle(oursRuns.map((r) => r.wall)),
+    theirsUs: middle(theirRuns.map((r) => r.wall)),
+    oursCpuUs: middle(oursRuns.map((r) => r.cpu)),
+    theirsCpuUs: middle(theirRuns.map((r) => r.cpu)),
+  };
 }

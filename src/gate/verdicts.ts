@@ -1,16 +1,20 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Verdict } from './check';
 
 /** However many entries --token-cache allows, the cached verdicts hold at most about this much memory. */
 export const TOKEN_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
 interface Entry {
+  key: string;
   verdict: Verdict;
   exp: number;
   nbf: number | null;
   bytes: number;
   /** `issuer \n kid`: the key that verified it. */
   source: string;
+  /** The next less and more recently used: a hit moves its entry to the newest end without touching the map. */
+  older: Entry | null;
+  newer: Entry | null;
 }
 
 export interface VerdictCacheOptions {
@@ -33,6 +37,9 @@ export interface VerdictCacheOptions {
 export class VerdictCache {
   private readonly entries = new Map<string, Entry>();
   private readonly bySource = new Map<string, Set<string>>();
+  /** The least and the most recently used entry. */
+  private oldest: Entry | null = null;
+  private newest: Entry | null = null;
   private bytes = 0;
   private readonly maxBytes: number;
   private readonly now: () => number;
@@ -64,9 +71,8 @@ export class VerdictCache {
       this.remove(key);
       return null;
     }
-    // Most recently used last: the first entry is the one to drop.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    this.unlink(entry);
+    this.append(entry);
     return entry.verdict;
   }
 
@@ -82,12 +88,14 @@ export class VerdictCache {
     const key = keyOf(token);
     this.remove(key);
     const source = sourceOf(verdict.issuer.issuer, verdict.kid);
-    this.entries.set(key, { verdict, exp, nbf, bytes, source });
+    const entry: Entry = { key, verdict, exp, nbf, bytes, source, older: null, newer: null };
+    this.entries.set(key, entry);
+    this.append(entry);
     this.bytes += bytes;
     let keys = this.bySource.get(source);
     if (!keys) this.bySource.set(source, (keys = new Set()));
     keys.add(key);
-    while (this.entries.size > maxEntries || this.bytes > this.maxBytes) this.remove(this.entries.keys().next().value!);
+    while (this.oldest && (this.entries.size > maxEntries || this.bytes > this.maxBytes)) this.remove(this.oldest.key);
   }
 
   /** Every verdict these keys of `issuer` verified goes: the keys left the issuer's JWKS. */
@@ -103,15 +111,36 @@ export class VerdictCache {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
+    this.unlink(entry);
     this.bytes -= entry.bytes;
     const keys = this.bySource.get(entry.source);
     keys?.delete(key);
     if (keys?.size === 0) this.bySource.delete(entry.source);
   }
+
+  private append(entry: Entry): void {
+    entry.older = this.newest;
+    entry.newer = null;
+    if (this.newest) this.newest.newer = entry;
+    else this.oldest = entry;
+    this.newest = entry;
+  }
+
+  private unlink(entry: Entry): void {
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.oldest = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.newest = entry.older;
+    entry.older = entry.newer = null;
+  }
 }
 
+/** crypto.hash (Node 20.12 and later) hashes in one call, without a Hash object per request. */
+const sha256: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'base64') : (text) => crypto.createHash('sha256').update(text).digest('base64');
+
 function keyOf(token: string): string {
-  return createHash('sha256').update(token).digest('base64');
+  return sha256(token);
 }
 
 function sourceOf(issuer: string, kid: string): string {
