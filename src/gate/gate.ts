@@ -207,12 +207,13 @@ function openCache(config: CognitoConfig, issuer: TrustedIssuer, jwksUrl: string
   return { keys, begin };
 }
 
-/** Loads an issuer's keys when the gate was given none; requests meanwhile wait for it (refresh joins it). */
+/** A failed key load while serving goes on: the cause, its hint, and what tokens get meanwhile. */
 function logLoadFailure(error: unknown): void {
   const hint = error instanceof PostgraphileCognitoError && error.hint ? ` (${error.hint})` : '';
   log.error(`${messageOf(error)}${hint}; tokens get 503 until a later request loads the keys`);
 }
 
+/** Loads an issuer's keys when the gate was given none; requests meanwhile wait for it (refresh joins it). */
 function loadInBackground(config: CognitoConfig, issuer: TrustedIssuer, opened: OpenedCache, startup: StartupOptions): Promise<IssuerKeys> {
   const loading = loadIssuerKeys(issuer, config, log.warn, startup.freshForMs ? { freshForMs: startup.freshForMs } : {});
   opened.keys
