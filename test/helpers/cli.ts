@@ -64,8 +64,9 @@ export function runCli(
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
+      const state = processState(child.pid);
       child.kill('SIGKILL');
-      reject(new Error(`CLI did not finish within ${options.timeoutMs ?? 60_000} ms: ${args.join(' ')}\n${stderr}`));
+      reject(new Error(`CLI did not finish within ${options.timeoutMs ?? 60_000} ms: ${args.join(' ')}\n(${state})\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
@@ -74,4 +75,16 @@ export function runCli(
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** What a process that did not finish was doing (Linux /proc), for the failure message. */
+function processState(pid: number | undefined): string {
+  if (pid === undefined) return 'it never started';
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((line) => /^(State|Threads):/.test(line)).join(', ');
+    const wchan = fs.readFileSync(`/proc/${pid}/wchan`, 'utf8');
+    return `pid ${pid}: ${status}, waiting in ${wchan || 'nothing'}`;
+  } catch {
+    return `pid ${pid}: no /proc entry`;
+  }
 }
