@@ -78,7 +78,7 @@ export function runCli(
 }
 
 /** What a process that did not finish was doing (Linux /proc), for the failure message. */
-function processState(pid: number | undefined): string {
+export function processState(pid: number | undefined): string {
   if (pid === undefined) return 'it never started';
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((line) => /^(State|Threads):/.test(line)).join(', ');

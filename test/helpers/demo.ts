@@ -1,7 +1,7 @@
 /** Starting `demo` as a user does, and reading what it prints. */
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
-import { BIN, cleanEnv, ROOT } from './cli';
+import { BIN, cleanEnv, processState, ROOT } from './cli';
 
 export interface Exit {
   code: number | null;
@@ -51,8 +51,9 @@ export async function startDemo(
   while (!/^Ctrl-C stops/m.test(out)) {
     if (done) throw new Error(`demo exited before it was ready:\n${out}\n${err}`);
     if (Date.now() - started > 90_000) {
+      const state = processState(child.pid);
       kill();
-      throw new Error(`demo not ready after 90 s:\n${out}\n${err}`);
+      throw new Error(`demo not ready after 90 s (${state}):\n${out}\n${err}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
