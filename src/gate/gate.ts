@@ -85,8 +85,8 @@ export class Gate {
           log.fatal(failure.message, failure.hint, failure.exitCode);
           return;
         }
-        // A form that failed while another of its pool loaded: run goes on, so it is said here (loadInBackground leaves it to us).
-        if (startup.exitOnFailure) for (const k of all) if (!k.loaded && k.failure && !isOptional(k.issuer)) logLoadFailure(k.failure);
+        // Serving goes on: each failed load is said here, once (a pool's UPDATED form not in use only in its start-up line).
+        for (const k of all) if (!k.loaded && k.failure && !isOptional(k.issuer)) logLoadFailure(k.failure);
         const lines = groupBySource(all).filter((forms) => forms.some((k) => k.loaded)).map(describeStartup);
         lines.forEach((line, i) => log.info(startup.serverName && i === lines.length - 1 ? `${line}; ${startup.serverName}` : line));
       }, (error: unknown) => {
@@ -229,11 +229,8 @@ function loadInBackground(config: CognitoConfig, issuer: TrustedIssuer, opened: 
         if (loaded?.source.kind === 'cache' && loaded.source.why === 'fresh') opened.begin(loaded);
         for (const skipped of jwks.skipped) log.warn(`${nameOf(issuer)}: skipped JWKS ${skipped}`);
       },
-      (error: unknown) => {
-        // A pool's UPDATED form not in use: said in the start-up line, not as an error; an exit says its own.
-        if (isOptional(issuer) || startup.exitOnFailure) return;
-        logLoadFailure(error);
-      },
+      // Said once every start-up load has ended (Gate.open), or by the exit.
+      () => {},
     );
   return loading;
 }
