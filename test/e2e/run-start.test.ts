@@ -14,6 +14,7 @@ import { assertCleanError, literal } from '../helpers/cli-assert';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { accessClaims, JwksFixture } from '../helpers/jwks-server';
 import { canConnect } from '../helpers/net';
+import { until } from '../helpers/process';
 import { GraphQLResponse, RunningServer, startServer } from '../helpers/server';
 import { WHOAMI } from '../helpers/battery';
 
@@ -43,12 +44,6 @@ describe('run starts PostGraphile while the keys load', () => {
     fixtures.push(jwks);
     return jwks;
   }
-  async function waitFor(what: string, ready: () => boolean): Promise<void> {
-    for (const started = Date.now(); !ready(); ) {
-      assert.ok(Date.now() - started < 30_000, `waited 30 s for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 
   before(async () => {
     db = await createTestDatabase('start');
@@ -72,7 +67,7 @@ describe('run starts PostGraphile while the keys load', () => {
     });
     servers.push(server);
     // PostGraphile listens while the JWKS request is still unanswered.
-    await waitFor('the JWKS request', () => jwks.holding > 0);
+    await until(() => jwks.holding > 0, 'the JWKS request', 30_000);
     const order: string[] = [];
     const withToken = server
       .graphql(WHOAMI, jwks.sign('key-a', accessClaims('early-bird'), { issuer: jwks.issuer(POOL) }))
@@ -103,7 +98,7 @@ describe('run starts PostGraphile while the keys load', () => {
       postgraphileArgs: ['-c', db.url, '--default-role', 'app_anonymous'],
     });
     servers.push(server);
-    await waitFor('the JWKS request', () => jwks.holding > 0);
+    await until(() => jwks.holding > 0, 'the JWKS request', 30_000);
     const waiting = server.graphql(WHOAMI, jwks.sign('key-a', accessClaims('too-early'), { issuer: jwks.issuer(POOL) })).then(
       (res) => ({ status: res.status, data: res.body?.data ?? null }),
       () => null,
