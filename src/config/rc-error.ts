@@ -13,9 +13,12 @@ export interface RcFailure {
  * Where and why reading an rc file failed. Node puts `file:line` on the first
  * line of a SyntaxError's stack and in the stack frames of an error the file
  * threw; cosmiconfig's JSON errors mark the line with `> N |` in a code frame.
+ * That frame is coloured on a terminal, or wherever `CI` or `FORCE_COLOR` is
+ * set, so the colour codes go first: else the frame's lines (the file's own
+ * text) would not be recognised and one of them would become the reason.
  */
 export function describeRcFailure(error: unknown, filepath: string): RcFailure {
-  const message = messageOf(error);
+  const message = withoutColour(messageOf(error));
   const stack = typeof (error as Error)?.stack === 'string' ? (error as Error).stack! : '';
   if ((error as Error)?.name === 'JSONError') {
     const marked = /^>\s*(\d+)\s*\|/m.exec(message);
@@ -31,6 +34,12 @@ function locate(stack: string, filepath: string): number | null {
   const escaped = filepath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const match = new RegExp(`${escaped}:(\\d+)`).exec(stack);
   return match ? Number(match[1]) : null;
+}
+
+/** SGR escape sequences, the only kind a code frame holds. */
+function withoutColour(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
 function firstLine(text: string): string {

@@ -235,6 +235,14 @@ describe('configuration precedence and validation', () => {
       assertCleanError(r, 2, /could not read the rc file \S*\.postgraphilerc\.js:2: syntax error: Unexpected token ','/, /fix line 2 of that file/);
     });
 
+    test('a broken .json rc file on a colour terminal: its line, no colour codes and none of its text', async () => {
+      // The JSON parser's code frame is coloured on a terminal and wherever CI or FORCE_COLOR is set.
+      const dir = dirWithRc('.postgraphilerc.json', '{\n  "options": { "connection": "postgres://app:s3cret@db/app" },\n  "cognito": { "userPoolId": "local_abc", },\n}\n');
+      const r = await noFetch(['keys'], { FORCE_COLOR: '1', CI: 'true' }, dir);
+      assertCleanError(r, 2, /could not read the rc file \S*\.postgraphilerc\.json:3: syntax error: \S/, /fix line 3 of that file/);
+      assert.doesNotMatch(r.stderr, /\u001b|s3cret|userPoolId|\|/, show(r));
+    });
+
     test('an rc cognito section with an unknown key', async () => {
       const dir = dirWithRc('.postgraphilerc.js', `module.exports = { cognito: { userPoolID: 'local_abc123', endpoint: ${JSON.stringify(fixture.endpoint)} } };\n`);
       const r = await noFetch(['keys'], {}, dir);
