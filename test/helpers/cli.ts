@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -77,14 +77,36 @@ export function runCli(
   });
 }
 
-/** What a process that did not finish was doing (Linux /proc), for the failure message. */
+/**
+ * What a process that did not finish was doing (Linux /proc), for the failure
+ * message: its command line (a child still stuck between fork and exec shows
+ * its parent's), state and threads, where it waits, and its kernel stack when
+ * this user may read it.
+ */
 export function processState(pid: number | undefined): string {
   if (pid === undefined) return 'it never started';
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const status = read('status');
+  if (status === null) return `pid ${pid}: no /proc entry`;
+  const fields = status.split('\n').filter((line) => /^(State|Threads):/.test(line)).join(', ');
+  const command = (read('cmdline') ?? '').split('\0').filter(Boolean).map((word) => word.slice(0, 80)).join(' ');
+  const stack = read('stack')?.trim().split('\n').slice(0, 8).join('; ');
+  return `pid ${pid} (${command}): ${fields}, waiting in ${read('wchan') || 'nothing'}${stack ? `; kernel stack: ${stack}` : ''}${nativeStacks(pid)}`;
+}
+
+/** Each thread's native stack, from gdb where it is installed and may attach (root, or ptrace allowed); else nothing. */
+function nativeStacks(pid: number): string {
   try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((line) => /^(State|Threads):/.test(line)).join(', ');
-    const wchan = fs.readFileSync(`/proc/${pid}/wchan`, 'utf8');
-    return `pid ${pid}: ${status}, waiting in ${wchan || 'nothing'}`;
+    const out = execFileSync('gdb', ['-p', String(pid), '-batch', '-nx', '-ex', 'thread apply all bt 6'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const frames = out.split('\n').filter((line) => /^(Thread |#\d)/.test(line));
+    return frames.length ? `\nnative stacks:\n${frames.join('\n')}` : '';
   } catch {
-    return `pid ${pid}: no /proc entry`;
+    return '';
   }
 }

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { BIN, cleanEnv, ROOT } from './cli';
+import { BIN, cleanEnv, processState, ROOT } from './cli';
 import { canConnect, freePort } from './net';
 
 export interface GraphQLResponse {
@@ -63,8 +63,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   while (!/listening on port/.test(out)) {
     if (done) throw new Error(`server exited before listening:\n${out}`);
     if (Date.now() > deadline) {
+      const state = processState(child.pid);
       child.kill('SIGKILL');
-      throw new Error(`server did not listen in time:\n${out}`);
+      throw new Error(`server did not listen in time (${state}):\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
