@@ -1,3 +1,7 @@
+export { login, checkLoginFlags, refreshTokenFrom, signedInLine } from './login';
+export type { LoginOptions } from './login';
+export { signInTarget, CLIENT_SECRET_ENV } from './client';
+export type { SignInTarget } from './client';
 export { signIn, refresh, FLOW_CHOICES } from './sign-in';
 export type { FlowChoice, SignInInput, RefreshInput, TokenSet, Client } from './sign-in';
 export { tokenOutput, expiryOf, issuerMismatch } from './tokens';

@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChallengeError, CognitoUnavailableError, ConfigError, ExitCode, SignInRefusedError, UsageError } from '../../src/errors';
-import { CognitoApiError, describeRefusal, expiryOf, isFlowNotOffered, issuerMismatch, secretHash, tokenOutput, unansweredChallenge } from '../../src/login';
+import { resolveConfig } from '../../src/config';
+import {
+  checkLoginFlags,
+  CognitoApiError,
+  describeRefusal,
+  expiryOf,
+  isFlowNotOffered,
+  issuerMismatch,
+  refreshTokenFrom,
+  secretHash,
+  signedInLine,
+  signInTarget,
+  tokenOutput,
+  unansweredChallenge,
+} from '../../src/login';
 
 const context = { flow: 'password' as const, clientId: 'client1', userPoolId: 'eu-west-1_AbC123', username: 'alice@example.com' };
 const refusal = (type: string, message: string, status = 400) => new CognitoApiError(status, type, message);
@@ -116,5 +130,84 @@ describe('login: the issuer of the tokens against the one run checks', () => {
     const text = issuerMismatch({ accessToken: jwtWith({ iss: 'http://127.0.0.1:9229/local_AbC' }) }, ['http://localhost:9229/local_AbC']);
     assert.match(text!, /expect http:\/\/localhost:9229\/local_AbC/);
     assert.match(text!, /set --endpoint http:\/\/127\.0\.0\.1:9229 /);
+  });
+});
+
+describe("login: the flags, checked before the configuration is read", () => {
+  const flags = { flow: 'auto', id: false, json: false, refresh: null, passwordStdin: false };
+
+  test('each flow is taken as named; any other word is a usage error', () => {
+    for (const flow of ['auto', 'srp', 'password']) assert.equal(checkLoginFlags({ ...flags, flow }), flow);
+    assert.throws(() => checkLoginFlags({ ...flags, flow: 'SRP' }), (error: unknown) => error instanceof UsageError && error.message === '--flow SRP is not a flow');
+  });
+
+  test('--id with --json, and --refresh - with --password-stdin, are refused', () => {
+    assert.throws(() => checkLoginFlags({ ...flags, id: true, json: true }), { message: '--id and --json cannot be combined' });
+    assert.throws(() => checkLoginFlags({ ...flags, refresh: '-', passwordStdin: true }), { message: '--refresh - and --password-stdin both read standard input' });
+    // Only one of them reads standard input here.
+    assert.equal(checkLoginFlags({ ...flags, refresh: 'token', passwordStdin: true }), 'auto');
+    assert.equal(checkLoginFlags({ ...flags, id: true }), 'auto');
+  });
+});
+
+describe('login: the refresh token of --refresh', () => {
+  const noStdin = () => assert.fail('standard input must not be read');
+
+  test('the argument, or standard input for -, without surrounding white space', () => {
+    assert.equal(refreshTokenFrom(' eyJ.refresh\n', noStdin), 'eyJ.refresh');
+    assert.equal(refreshTokenFrom('-', () => 'eyJ.piped\r\n'), 'eyJ.piped');
+  });
+
+  test('none given: the hint says where it was looked for', () => {
+    assert.throws(() => refreshTokenFrom('-', () => ' \n'), (error: unknown) => error instanceof UsageError && error.hint === 'standard input was empty');
+    assert.throws(() => refreshTokenFrom('', noStdin), (error: unknown) => error instanceof UsageError && /or - to read it from standard input/.test(error.hint!));
+  });
+});
+
+describe('login: the pool and app client it signs in with', () => {
+  const POOL = 'eu-west-1_AbC123';
+  const configOf = (flags: Record<string, string>) => resolveConfig({ flags }).config;
+  const refused = (pattern: RegExp) => (error: unknown) => error instanceof UsageError && error.exitCode === ExitCode.usage && pattern.test(error.message);
+
+  test('exactly one pool: none (an OpenID issuer only) or several are refused', () => {
+    assert.throws(() => signInTarget(configOf({ issuer: 'https://login.example.com/realms/app' }), null, {}), refused(/and none is configured/));
+    assert.throws(() => signInTarget(configOf({ userPoolId: `${POOL},eu-west-1_Def456`, clientId: 'c1' }), null, {}), refused(/but 2 are configured/));
+  });
+
+  test("exactly one app client: none, '*' (which names none) or several are refused", () => {
+    assert.throws(() => signInTarget(configOf({ userPoolId: POOL }), null, {}), refused(/needs the app client/));
+    assert.throws(() => signInTarget(configOf({ userPoolId: POOL, clientId: '*' }), null, {}), refused(/needs the app client/));
+    assert.throws(() => signInTarget(configOf({ userPoolId: POOL, clientId: 'c1,c2' }), null, {}), refused(/one app client, but 2 are configured/));
+  });
+
+  test("the pool's endpoint and client; tokens of either issuer form of an AWS pool are run's", () => {
+    assert.deepEqual(signInTarget(configOf({ userPoolId: POOL, clientId: 'c1' }), null, {}), {
+      client: { endpoint: 'https://cognito-idp.eu-west-1.amazonaws.com', userPoolId: POOL, clientId: 'c1', clientSecret: null },
+      issuers: [`https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`, `https://issuer-cognito-idp.eu-west-1.amazonaws.com/${POOL}`],
+    });
+    const local = signInTarget(configOf({ userPoolId: 'local_AbC123', endpoint: 'http://127.0.0.1:9229', clientId: 'c1' }), null, {});
+    assert.equal(local.client.endpoint, 'http://127.0.0.1:9229');
+    assert.deepEqual(local.issuers, ['http://127.0.0.1:9229/local_AbC123']);
+    // An OpenID issuer next to the pool is not where these tokens come from.
+    const withOidc = signInTarget(configOf({ userPoolId: 'local_AbC123', endpoint: 'http://127.0.0.1:9229', clientId: 'c1', issuer: 'https://login.example.com/realms/app' }), null, {});
+    assert.deepEqual(withOidc.issuers, ['http://127.0.0.1:9229/local_AbC123']);
+  });
+
+  test('the secret: --client-secret, else COGNITO_CLIENT_SECRET; an empty flag means none, even with the variable set', () => {
+    const config = configOf({ userPoolId: POOL, clientId: 'c1' });
+    const env = { COGNITO_CLIENT_SECRET: 'from-env' };
+    assert.equal(signInTarget(config, 'from-flag', env).client.clientSecret, 'from-flag');
+    assert.equal(signInTarget(config, null, env).client.clientSecret, 'from-env');
+    assert.equal(signInTarget(config, '', env).client.clientSecret, null);
+    assert.equal(signInTarget(config, null, { COGNITO_CLIENT_SECRET: '' }).client.clientSecret, null);
+  });
+});
+
+describe('login: the line that says what happened', () => {
+  test('the flow by its Cognito name, the user made printable, and the expiry when known', () => {
+    assert.equal(signedInLine({ flow: 'srp' }, 'alice@example.com', '2030-01-01T00:00:00.000Z'), 'signed in alice@example.com with USER_SRP_AUTH; the access token expires at 2030-01-01T00:00:00.000Z');
+    assert.equal(signedInLine({ flow: 'password' }, 'alice', null), 'signed in alice with USER_PASSWORD_AUTH');
+    assert.equal(signedInLine({ flow: 'refresh' }, null, '2030-01-01T00:00:00.000Z'), 'refreshed the tokens; the access token expires at 2030-01-01T00:00:00.000Z');
+    assert.doesNotMatch(signedInLine({ flow: 'password' }, 'eve\u001b[2J', null), /\u001b/);
   });
 });

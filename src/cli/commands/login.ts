@@ -1,12 +1,6 @@
 import { Command } from 'commander';
-import * as fs from 'node:fs';
-import { cognitoPools, loadRcFile, resolveConfig } from '../../config';
-import { UsageError } from '../../errors';
-import * as log from '../../log';
-import { printable } from '../../printable';
+import { CLIENT_SECRET_ENV } from '../../login/client';
 import { addConfigOptions, settingsFromOptions } from '../options';
-
-const CLIENT_SECRET_ENV = 'COGNITO_CLIENT_SECRET';
 
 export function loginCommand(): Command {
   const command = new Command('login')
@@ -50,53 +44,21 @@ Examples:
   $ postgraphile-cognito doctor --token "$TOKEN" --sql 'select * from note'`,
   );
   command.action(async (opts: Record<string, unknown>) => {
+    // Loaded when used: sign-in brings the HTTP client, which --help and the other commands do not need.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { FLOW_CHOICES, issuerMismatch, readPassword, refresh, signIn, tokenOutput } = require('../../login') as typeof import('../../login');
-    const flow = String(opts.flow);
-    if (!(FLOW_CHOICES as readonly string[]).includes(flow)) throw new UsageError(`--flow ${flow} is not a flow`, 'use auto (the default), srp or password');
-    if (opts.id === true && opts.json === true) throw new UsageError('--id and --json cannot be combined', '--json prints the ID token too');
-    const refreshArgument = typeof opts.refresh === 'string' ? opts.refresh : null;
-    if (refreshArgument === '-' && opts.passwordStdin === true) throw new UsageError('--refresh - and --password-stdin both read standard input', 'a refresh needs no password: drop --password-stdin');
-    const username = typeof opts.username === 'string' && opts.username !== '' ? opts.username : null;
-
-    const { config, warnings } = resolveConfig({ flags: settingsFromOptions(opts), env: process.env, rc: loadRcFile(process.cwd()) });
-    for (const warning of warnings) if (warning.about === 'pool') log.warn(warning.text);
-    // One pool signs in; several (or an OpenID issuer only) leave it unclear which.
-    const pools = cognitoPools(config);
-    if (pools.length !== 1) {
-      throw new UsageError(
-        pools.length === 0 ? 'login signs in to a Cognito user pool, and none is configured' : `login signs in to one user pool, but ${pools.length} are configured`,
-        'pass --user-pool-id with the pool the user is in',
-      );
-    }
-    const pool = pools[0]!;
-    // '*' (any app client, for run) names none to sign in with.
-    const clientIds = pool.clientIds === '*' ? [] : pool.clientIds;
-    if (clientIds.length !== 1) {
-      throw new UsageError(
-        clientIds.length === 0 ? 'login needs the app client to sign in with' : `login signs in with one app client, but ${clientIds.length} are configured`,
-        'pass --client-id ID (the Cognito console lists it under App clients)',
-      );
-    }
-    const secretText = typeof opts.clientSecret === 'string' ? opts.clientSecret : process.env[CLIENT_SECRET_ENV];
-    const client = { endpoint: pool.endpoint, userPoolId: pool.userPoolId, clientId: clientIds[0]!, clientSecret: secretText ? secretText : null };
-
-    let tokens;
-    if (refreshArgument !== null) {
-      const refreshToken = (refreshArgument === '-' ? fs.readFileSync(0, 'utf8') : refreshArgument).trim();
-      if (refreshToken === '') throw new UsageError('no refresh token given', refreshArgument === '-' ? 'standard input was empty' : 'pass the refresh token, or - to read it from standard input');
-      tokens = await refresh({ ...client, refreshToken, username });
-    } else {
-      if (username === null) throw new UsageError('login needs --username', 'e.g. --username alice@example.com (a pool that signs in by e-mail takes the e-mail address)');
-      const password = await readPassword({ fromStdin: opts.passwordStdin === true, env: process.env, username });
-      tokens = await signIn({ ...client, username, password, flow: flow as 'auto', onFallback: (text) => log.info(text) });
-    }
-    const mismatch = issuerMismatch(tokens, config.issuers.filter((i) => i.kind === 'cognito' && i.id === pool.id).map((i) => i.issuer));
-    if (mismatch) log.warn(mismatch);
-    const output = tokenOutput(tokens);
-    const until = output.accessTokenExpiresAt ? `; the access token expires at ${output.accessTokenExpiresAt}` : '';
-    log.info(`${tokens.flow === 'refresh' ? 'refreshed the tokens' : `signed in ${printable(username ?? '')} with ${tokens.flow === 'srp' ? 'USER_SRP_AUTH' : 'USER_PASSWORD_AUTH'}`}${until}`);
-    process.stdout.write(opts.json === true ? `${JSON.stringify(output, null, 2)}\n` : `${opts.id === true ? tokens.idToken : tokens.accessToken}\n`);
+    const { login } = require('../../login') as typeof import('../../login');
+    await login({
+      flags: settingsFromOptions(opts),
+      username: typeof opts.username === 'string' ? opts.username : null,
+      passwordStdin: opts.passwordStdin === true,
+      flow: String(opts.flow),
+      clientSecret: typeof opts.clientSecret === 'string' ? opts.clientSecret : null,
+      refresh: typeof opts.refresh === 'string' ? opts.refresh : null,
+      id: opts.id === true,
+      json: opts.json === true,
+      env: process.env,
+      cwd: process.cwd(),
+    });
   });
   return command;
 }
