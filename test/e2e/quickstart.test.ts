@@ -84,6 +84,7 @@ describe('the quick start with a local user pool', () => {
     // Step 5: the README's run command, read by sh, with cognito-local's endpoint before --.
     const block = ours(codeBlock('README.md', 'npx postgraphile-cognito run \\\n  --user-pool-id "$POOL_ID"'));
     assert.match(block, /^npx postgraphile-cognito run /);
+    assert.doesNotMatch(block, /\s-c\s/, "the README puts the connection string (and its password) on the command line");
     const words = await shellWords(block.replace(/^npx postgraphile-cognito /, `printf '%s\\0' `), {
       ...cleanEnv(),
       POOL_ID: pool.poolId,
@@ -92,7 +93,8 @@ describe('the quick start with a local user pool', () => {
     });
     const dash = words.indexOf('--');
     runArgs = [...words.slice(0, dash), '--endpoint', cognitoLocalUrl(), ...words.slice(dash)];
-    server = await startServer({ command: [BIN, ...runArgs], cwd: temp.make() });
+    // The README leaves -c out: PostGraphile reads DATABASE_URL, as the shell exported it.
+    server = await startServer({ command: [BIN, ...runArgs], cwd: temp.make(), env: cleanEnv({ DATABASE_URL: loginUrl }) });
   });
 
   after(async () => {
@@ -131,7 +133,7 @@ describe('the quick start with a local user pool', () => {
   });
 
   test('doctor with the same arguments passes every check', async () => {
-    const r = await runCli(['doctor', ...runArgs.slice(1)], { cwd: temp.make() });
+    const r = await runCli(['doctor', ...runArgs.slice(1)], { cwd: temp.make(), env: cleanEnv({ DATABASE_URL: loginUrl }) });
     assert.equal(r.code, 0, show(r));
     assert.doesNotMatch(r.stdout, /^(FAIL|WARN)/m, show(r));
     assert.match(r.stdout, new RegExp(`^PASS {2}role ${PREFIX}user: \\(allowed role\\) exists; ${PREFIX}login can SET ROLE to it`, 'm'), show(r));
