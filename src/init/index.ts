@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { RawSettings, RC_PLACES, requireSecurityChoices, resolveConfig } from '../config';
 import { UsageError } from '../errors';
 import { assertNodeFor, locatePostGraphile, PostGraphileInstall, V5_MIN_NODE } from '../launch';
-import { BIN_IN_PROJECT, cognitoSection, fileNames, RcValue, renderEcosystemFile } from './render';
+import { BIN_IN_CLONE, BIN_IN_PROJECT, cognitoSection, fileNames, RcValue, renderEcosystemFile } from './render';
 import { v4File, v5File } from './server-file';
 import { GRAPHILE_CONFIG_FILE } from './v5-config';
 import { DEFAULT_ANONYMOUS_ROLE, DEFAULT_AUTHENTICATED_ROLE, LOGIN_ROLE, renderSchemaSql, SCHEMA_FILE } from './schema-sql';
@@ -81,7 +81,8 @@ export function init(input: InitInput): InitResult {
   const secret = server.connections.some(holdsPassword);
   const files: PlannedFile[] = [{ name: server.name, text: server.render(cognito), mode: secret ? 0o600 : 0o644 }];
   const ecosystemNames = { rc: server.name, ecosystem: names.ecosystem };
-  if (input.pm2) files.push({ name: names.ecosystem, text: renderEcosystemFile({ instances: input.instances, names: ecosystemNames, major: install.major }), mode: 0o644 });
+  const script = isCloneOfThisPackage(input.dir) ? BIN_IN_CLONE : BIN_IN_PROJECT;
+  if (input.pm2) files.push({ name: names.ecosystem, text: renderEcosystemFile({ instances: input.instances, names: ecosystemNames, major: install.major, script }), mode: 0o644 });
   const sqlInput = {
     loginRole: LOGIN_ROLE,
     // As v4 reads it: PostGraphile's --default-role, else --anonymous-role; v5 has only the latter.
@@ -102,7 +103,7 @@ export function init(input: InitInput): InitResult {
   if (v5) notes.push(...v5Notes(input.dir, install, config.anonymousRole));
   const lacking = [
     ...(v5 && !installedFrom(input.dir, 'postgraphile-cognito') ? [`${server.name} imports postgraphile-cognito`] : []),
-    ...(input.pm2 && !fs.existsSync(path.join(input.dir, BIN_IN_PROJECT)) ? [`${names.ecosystem} runs ${BIN_IN_PROJECT}`] : []),
+    ...(input.pm2 && !fs.existsSync(path.join(input.dir, script)) ? [`${names.ecosystem} runs ${script}`] : []),
   ];
   if (lacking.length > 0) {
     notes.push(`${lacking.join(', and ')}, which this folder lacks: run npm install postgraphile-cognito here${input.pm2 ? ' before pm2 start' : ''}`);
@@ -113,7 +114,7 @@ export function init(input: InitInput): InitResult {
   ];
   if (input.pm2) {
     summary.push(
-      `${names.ecosystem}: pm2 ${input.instances === null ? 'fork mode, 1 instance' : `cluster mode, ${input.instances} instances`}, running ${BIN_IN_PROJECT} run`,
+      `${names.ecosystem}: pm2 ${input.instances === null ? 'fork mode, 1 instance' : `cluster mode, ${input.instances} instances`}, running ${script} run`,
     );
   }
   if (input.sql) {
@@ -171,5 +172,15 @@ function isEsmPackage(dir: string): boolean {
       }
     }
     if (path.dirname(at) === at) return false;
+  }
+}
+
+/** A clone of postgraphile-cognito itself (the README's quick start runs there): its entry point is bin/, not node_modules/.bin. */
+function isCloneOfThisPackage(dir: string): boolean {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
+    return manifest.name === 'postgraphile-cognito' && fs.existsSync(path.join(dir, BIN_IN_CLONE));
+  } catch {
+    return false;
   }
 }

@@ -31,6 +31,8 @@ export function fileNames(esm: boolean): FileNames {
 }
 /** What `npm install postgraphile-cognito` puts in the project; the ecosystem file runs it. */
 export const BIN_IN_PROJECT = 'node_modules/.bin/postgraphile-cognito';
+/** The same entry point in a clone of postgraphile-cognito itself, which has no copy of itself in node_modules. */
+export const BIN_IN_CLONE = 'bin/postgraphile-cognito.js';
 export const PM2_APP_NAME = 'postgraphile-cognito';
 /** PostGraphile exits at once on SIGINT; this is only the bound before pm2 sends SIGKILL. */
 export const KILL_TIMEOUT_MS = 5000;
@@ -133,10 +135,12 @@ export interface EcosystemInput {
   names?: FileNames;
   /** The project's PostGraphile major: v5 needs Node.js 22, so the file says how pm2 picks its Node. */
   major?: 4 | 5;
+  /** What pm2 runs, relative to the file: BIN_IN_PROJECT, or BIN_IN_CLONE in a clone of this package. */
+  script?: string;
 }
 
 /** Fork mode with one instance by default; with `instances`, cluster mode with that many. */
-export function renderEcosystemFile({ instances, names = fileNames(false), major = 4 }: EcosystemInput): string {
+export function renderEcosystemFile({ instances, names = fileNames(false), major = 4, script = BIN_IN_PROJECT }: EcosystemInput): string {
   // pm2 (6, 7) starts a fork-mode app with the Node that ran `pm2 start`, unless `interpreter` names
   // another; cluster-mode instances are cluster.fork()s of its daemon, on the daemon's Node.
   const node22 =
@@ -176,8 +180,8 @@ module.exports = {
     {
       name: ${JSON.stringify(PM2_APP_NAME)},
       cwd: __dirname,
-      // npm's link to the package's JavaScript entry point: pm2 runs it with Node in both modes.
-      script: ${JSON.stringify(BIN_IN_PROJECT)},
+      // ${script === BIN_IN_PROJECT ? "npm's link to the package's JavaScript entry point" : "the package's JavaScript entry point"}: pm2 runs it with Node in both modes.
+      script: ${JSON.stringify(script)},
       args: ["run"],
 ${interpreter}${mode}      // PostGraphile exits at once on SIGINT, pm2's stop signal; SIGKILL follows after this many ms.
       kill_timeout: ${KILL_TIMEOUT_MS},

@@ -200,6 +200,19 @@ describe('init: the files on disk', () => {
     assert.ok(result.warnings.some((w) => /npm install postgraphile-cognito/.test(w)), 'no word about the missing node_modules/.bin');
   });
 
+  test('--pm2 in a clone of postgraphile-cognito runs its bin/, which is there, with no word about npm install', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'postgraphile-cognito', version: '0.1.0' }));
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.writeFileSync(path.join(dir, 'bin', 'postgraphile-cognito.js'), '');
+    const result = init(input(dir, { pm2: true }));
+    const ecosystem = require(path.join(dir, 'ecosystem.config.js')) as { apps: { script: string; cwd: string }[] };
+    assert.equal(ecosystem.apps[0]!.script, 'bin/postgraphile-cognito.js');
+    assert.ok(fs.existsSync(path.join(ecosystem.apps[0]!.cwd, ecosystem.apps[0]!.script)));
+    assert.ok(!result.warnings.some((w) => /npm install postgraphile-cognito/.test(w)), result.warnings.join('\n'));
+    assert.ok(result.summary.some((line) => /running bin\/postgraphile-cognito\.js run/.test(line)), result.summary.join('\n'));
+  });
+
   test('refuses to overwrite either file without --force, and then writes neither', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'ecosystem.config.js'), 'mine');
