@@ -12,6 +12,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { firstBlocked, serverAccount } from '../src/demo/postgres-files';
 import { freePort, waitForPort } from './helpers/net';
 import { startPostgres } from './helpers/postgres';
 import { prepareSharedProject } from './helpers/project';
@@ -220,8 +221,26 @@ function listFiles(): string[] {
   );
 }
 
+/**
+ * As root, every embedded PostgreSQL (the run's, and each demo's in the files)
+ * runs as another account, which must enter the temporary folder. With a
+ * TMPDIR only root may enter (pam_tmpdir's /tmp/user/0) all of them would
+ * fail, so the run and its files use /tmp instead, and say so.
+ */
+function useReachableTmpdir(): void {
+  try {
+    const account = serverAccount();
+    if (!account || firstBlocked(os.tmpdir(), account) === null || firstBlocked('/tmp', account) !== null) return;
+    console.log(`# ${account.name}, who runs PostgreSQL, cannot enter TMPDIR ${os.tmpdir()}: the tests use /tmp`);
+    process.env.TMPDIR = '/tmp';
+  } catch {
+    // No account to run PostgreSQL as, or no such TMPDIR: starting the services says so.
+  }
+}
+
 async function main(): Promise<number> {
   const wallStart = Date.now();
+  useReachableTmpdir();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-test-'));
   services.add('the temporary folder', () => fs.rmSync(tmp, { recursive: true, force: true }));
   const [postgresPort, cognitoPort] = [await freePort(), await freePort()];
