@@ -238,6 +238,16 @@ function useReachableTmpdir(): void {
   }
 }
 
+/**
+ * The files' environment. The embedded PostgreSQL's URL says everything, so
+ * the developer's own PG* defaults (PGSSLMODE=require for a cloud database)
+ * must not reach the files' clients; with DATABASE_URL they may complete it.
+ */
+function filesEnvironment(): NodeJS.ProcessEnv {
+  if (process.env.DATABASE_URL) return { ...process.env };
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^PG[A-Z]+$/.test(key)));
+}
+
 async function main(): Promise<number> {
   const wallStart = Date.now();
   useReachableTmpdir();
@@ -257,7 +267,7 @@ async function main(): Promise<number> {
     console.error(`# a test service did not start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  const env = withTimingPreload({ ...process.env, TEST_DATABASE_URL: databaseUrl, TEST_COGNITO_LOCAL_URL: cognitoUrl, TEST_TMP: tmp });
+  const env = withTimingPreload({ ...filesEnvironment(), TEST_DATABASE_URL: databaseUrl, TEST_COGNITO_LOCAL_URL: cognitoUrl, TEST_TMP: tmp });
   const files = listFiles();
   // The files that need an installed copy of the package share one per PostGraphile, installed while the first files run.
   const texts = files.map((file) => fs.readFileSync(path.join(root, file), 'utf8'));
