@@ -12,6 +12,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { firstBlocked, serverAccount } from '../src/demo/postgres-files';
 import { freePort, waitForPort } from './helpers/net';
 import { startPostgres } from './helpers/postgres';
 import { prepareSharedProject } from './helpers/project';
@@ -220,8 +221,36 @@ function listFiles(): string[] {
   );
 }
 
+/**
+ * As root, every embedded PostgreSQL (the run's, and each demo's in the files)
+ * runs as another account, which must enter the temporary folder. With a
+ * TMPDIR only root may enter (pam_tmpdir's /tmp/user/0) all of them would
+ * fail, so the run and its files use /tmp instead, and say so.
+ */
+function useReachableTmpdir(): void {
+  try {
+    const account = serverAccount();
+    if (!account || firstBlocked(os.tmpdir(), account) === null || firstBlocked('/tmp', account) !== null) return;
+    console.log(`# ${account.name}, who runs PostgreSQL, cannot enter TMPDIR ${os.tmpdir()}: the tests use /tmp`);
+    process.env.TMPDIR = '/tmp';
+  } catch {
+    // No account to run PostgreSQL as, or no such TMPDIR: starting the services says so.
+  }
+}
+
+/**
+ * The files' environment. The embedded PostgreSQL's URL says everything, so
+ * the developer's own PG* defaults (PGSSLMODE=require for a cloud database)
+ * must not reach the files' clients; with DATABASE_URL they may complete it.
+ */
+function filesEnvironment(): NodeJS.ProcessEnv {
+  if (process.env.DATABASE_URL) return { ...process.env };
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^PG[A-Z]+$/.test(key)));
+}
+
 async function main(): Promise<number> {
   const wallStart = Date.now();
+  useReachableTmpdir();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-test-'));
   services.add('the temporary folder', () => fs.rmSync(tmp, { recursive: true, force: true }));
   const [postgresPort, cognitoPort] = [await freePort(), await freePort()];
@@ -238,7 +267,7 @@ async function main(): Promise<number> {
     console.error(`# a test service did not start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  const env = withTimingPreload({ ...process.env, TEST_DATABASE_URL: databaseUrl, TEST_COGNITO_LOCAL_URL: cognitoUrl, TEST_TMP: tmp });
+  const env = withTimingPreload({ ...filesEnvironment(), TEST_DATABASE_URL: databaseUrl, TEST_COGNITO_LOCAL_URL: cognitoUrl, TEST_TMP: tmp });
   const files = listFiles();
   // The files that need an installed copy of the package share one per PostGraphile, installed while the first files run.
   const texts = files.map((file) => fs.readFileSync(path.join(root, file), 'utf8'));

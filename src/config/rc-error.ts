@@ -21,8 +21,11 @@ export function describeRcFailure(error: unknown, filepath: string): RcFailure {
   const message = withoutColour(messageOf(error));
   const stack = typeof (error as Error)?.stack === 'string' ? (error as Error).stack! : '';
   if ((error as Error)?.name === 'JSONError') {
-    const marked = /^>\s*(\d+)\s*\|/m.exec(message);
-    const reason = message.split('\n').find((text) => /\S/.test(text) && !text.startsWith('JSON Error in') && !/^\s*>?\s*\d*\s*\|/.test(text)) ?? message;
+    // Node 20's JSON.parse quotes the file around the bad token, line breaks and all
+    // (`Unexpected token 'h', ..."pw": hunter2"... is not valid JSON`): its words only.
+    const text = message.replace(/,\s*(?:\.\.\.)?"[\s\S]*"(?:\.\.\.)?\s+is not valid JSON/, '');
+    const marked = /^>\s*(\d+)\s*\|/m.exec(text);
+    const reason = text.split('\n').find((line) => /\S/.test(line) && !line.startsWith('JSON Error in') && !/^\s*>?\s*\d*\s*\|/.test(line)) ?? text;
     // The parser quotes the file's text after "while parsing"; keep only its own words.
     return { line: marked ? Number(marked[1]) : null, reason: reason.replace(/\s+while parsing .*$/, '').trim(), syntax: true };
   }

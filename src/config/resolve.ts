@@ -146,12 +146,36 @@ export function resolveConfig({ flags = {}, env = {}, rc = null, flagLabel = (ke
   return { config: Object.freeze(config), warnings };
 }
 
-/** `$XDG_CACHE_HOME/postgraphile-cognito`, else `~/.cache/postgraphile-cognito`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+/**
+ * `$XDG_CACHE_HOME/postgraphile-cognito`, else `~/.cache/postgraphile-cognito`;
+ * null when there is no home folder to put it in (no HOME, and a user the
+ * system has no entry for, as in a container run with `--user 12345`).
+ */
+export function homeCacheDir(env: NodeJS.ProcessEnv, homedir: () => string = os.homedir): string | null {
   const xdg = env.XDG_CACHE_HOME;
   // The XDG spec says to ignore a relative path.
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.cache');
-  return path.join(base, 'postgraphile-cognito');
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'postgraphile-cognito');
+  let home = env.HOME;
+  if (!home) {
+    try {
+      home = homedir();
+    } catch {
+      return null;
+    }
+  }
+  return home ? path.join(home, '.cache', 'postgraphile-cognito') : null;
+}
+
+/** The cache folder when none is given: {@link homeCacheDir}, else a ConfigError that says what to set. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv, homedir: () => string = os.homedir): string {
+  const dir = homeCacheDir(env, homedir);
+  if (dir === null) {
+    throw new ConfigError(
+      `no folder for the JWKS cache: HOME is unset, and this user${process.getuid ? ` (uid ${process.getuid()})` : ''} has no home folder in the system's user list`,
+      'set HOME or XDG_CACHE_HOME, or pass --cache-dir DIR (env POSTGRAPHILE_COGNITO_CACHE_DIR)',
+    );
+  }
+  return dir;
 }
 
 /** The top-level settings, each parsed once so a bad value is refused even if no pool uses it. */

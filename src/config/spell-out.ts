@@ -1,4 +1,4 @@
-import { defaultCacheDir, NO_ROLE_CLAIM } from './resolve';
+import { homeCacheDir, NO_ROLE_CLAIM } from './resolve';
 import { CognitoConfig, cognitoPools, SettingKey } from './types';
 
 /**
@@ -37,7 +37,8 @@ export function spellOut(config: CognitoConfig, env: NodeJS.ProcessEnv = process
     ['tokenCache', String(config.tokenCache)],
     ['scope', shared.scopes.length > 0 ? shared.scopes.join(',') : null],
     ['clientRoles', clientRoles.length > 0 ? clientRoles.map(([client, role]) => `${client}=${role}`).join(',') : null],
-    ['cacheDir', config.cacheDir !== defaultCacheDir(env) ? config.cacheDir : null],
+    // Without a home folder here there is no default to leave out.
+    ['cacheDir', config.cacheDir !== homeCacheDir(env) ? config.cacheDir : null],
   ];
   return settings.filter((entry): entry is [SettingKey, string] => entry[1] !== null);
 }

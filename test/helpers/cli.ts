@@ -31,7 +31,7 @@ export function emptyCacheDir(): string {
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(COGNITO_|AWS_|POSTGRAPHILE_COGNITO_|XDG_CACHE_HOME$|JWT_SECRET$|DATABASE_URL$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$|all_proxy$|NODE_OPTIONS$)/.test(key)) continue;
+    if (/^(COGNITO_|AWS_|POSTGRAPHILE_COGNITO_|OIDC_|XDG_CACHE_HOME$|JWT_SECRET$|DATABASE_URL$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$|all_proxy$|NODE_OPTIONS$)/.test(key)) continue;
     env[key] = value;
   }
   const clean = { ...env, XDG_CACHE_HOME: testCacheHome(), ...extra };

@@ -518,6 +518,16 @@ describe('loadRcFile', () => {
     assert.doesNotMatch(error.message, /s3cret|while parsing/);
   });
 
+  test('a .json file with a bare word: the error quotes none of the file, even where the word ends a line', () => {
+    // Node 20's JSON.parse quotes up to ten characters either side of the bad token, line breaks included.
+    for (const text of ['{\n  "options": { "connection": "postgres://db/app", "pw": hunter2 }\n}\n', '{"pw": hunter2\n}\n']) {
+      const dir = tempDir();
+      fs.writeFileSync(path.join(dir, '.postgraphilerc.json'), text);
+      const error = configError(() => loadRcFile(dir), /\.postgraphilerc\.json: syntax error: Unexpected token 'h'\n/);
+      assert.doesNotMatch(error.message, /hunter|"pw"|postgres:|not valid JSON|while parsing/, error.message);
+    }
+  });
+
   test('an unknown key in the cognito section is a ConfigError with a did-you-mean hint on case mismatch', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), `module.exports = { cognito: { userpoolid: '${POOL}' } };\n`);

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { defaultCacheDir, resolveConfig } from '../../src/config/resolve';
+import { defaultCacheDir, homeCacheDir, resolveConfig } from '../../src/config/resolve';
 import { ConfigError } from '../../src/errors';
 import { cacheFileFor, describeAge, readCachedJwks, writeCachedJwks } from '../../src/jwks/disk-cache';
 import { pemOf } from '../../src/jwks';
@@ -183,6 +183,22 @@ describe('cache settings', () => {
     // A relative XDG_CACHE_HOME is ignored, as the XDG spec says.
     assert.equal(defaultCacheDir({ XDG_CACHE_HOME: 'rel', HOME: '/home/me' }), '/home/me/.cache/postgraphile-cognito');
     assert.equal(resolveConfig({ flags, env: { XDG_CACHE_HOME: '/x' } }).config.cacheDir, '/x/postgraphile-cognito');
+  });
+
+  test('without HOME and without an entry in the user list, the default is a ConfigError saying what to set', () => {
+    // os.homedir() throws for a user the system does not know (a container run with --user 12345).
+    const unknownUser = () => {
+      throw new Error('A system error occurred: uv_os_homedir returned ENOENT (no such file or directory)');
+    };
+    assert.equal(homeCacheDir({}, unknownUser), null);
+    assert.throws(
+      () => defaultCacheDir({}, unknownUser),
+      (error: unknown) =>
+        error instanceof ConfigError && error.exitCode === 2 && /^no folder for the JWKS cache: HOME is unset/.test(error.message) && /--cache-dir/.test(error.hint ?? ''),
+    );
+    // Either variable is enough, and then the user list is not asked.
+    assert.equal(defaultCacheDir({ HOME: '/home/me' }, unknownUser), '/home/me/.cache/postgraphile-cognito');
+    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/me' }, unknownUser), '/var/cache/me/postgraphile-cognito');
   });
 
   test('--cache-dir beats POSTGRAPHILE_COGNITO_CACHE_DIR, which beats rc cacheDir; relative paths become absolute', () => {

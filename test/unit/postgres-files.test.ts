@@ -13,17 +13,24 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 /** Someone who owns nothing here: only the "other" permission bits apply. */
 const stranger = { name: 'stranger', uid: 54321, gid: 54321 };
 
+/** A file with exactly `mode`: the umask the tests run under (077 for some) must not change what a case is about. */
+function writeFile(file: string, text: string, mode = 0o644): void {
+  fs.writeFileSync(file, text);
+  fs.chmodSync(file, mode);
+}
+
 /** A PostgreSQL-like install under `parent`: bin/initdb and bin/postgres, lib with a symlink and a static library, share. */
 function install(parent: string, fileMode = 0o644): string {
   const native = path.join(parent, 'native');
-  for (const dir of ['bin', 'lib/postgresql', 'share/postgresql', 'lib/pkgconfig']) fs.mkdirSync(path.join(native, dir), { recursive: true, mode: 0o755 });
-  for (const bin of ['initdb', 'postgres']) fs.writeFileSync(path.join(native, 'bin', bin), `#!/bin/sh\necho ${bin}\n`, { mode: 0o755 });
-  fs.writeFileSync(path.join(native, 'lib', 'libpq.so.5.18'), 'lib', { mode: fileMode });
+  for (const dir of ['bin', 'lib/postgresql', 'share/postgresql', 'lib/pkgconfig']) fs.mkdirSync(path.join(native, dir), { recursive: true });
+  for (const dir of ['', 'bin', 'lib', 'lib/postgresql', 'share', 'share/postgresql', 'lib/pkgconfig']) fs.chmodSync(path.join(native, dir), 0o755);
+  for (const bin of ['initdb', 'postgres']) writeFile(path.join(native, 'bin', bin), `#!/bin/sh\necho ${bin}\n`, 0o755);
+  writeFile(path.join(native, 'lib', 'libpq.so.5.18'), 'lib', fileMode);
   fs.symlinkSync('libpq.so.5.18', path.join(native, 'lib', 'libpq.so.5'));
-  fs.writeFileSync(path.join(native, 'lib', 'libpq.a'), 'static');
-  fs.writeFileSync(path.join(native, 'lib', 'postgresql', 'plpgsql.so'), 'plpgsql', { mode: fileMode });
-  fs.writeFileSync(path.join(native, 'share', 'postgresql', 'postgres.bki'), 'bki', { mode: fileMode });
-  fs.writeFileSync(path.join(native, 'pg-symlinks.json'), '[]');
+  writeFile(path.join(native, 'lib', 'libpq.a'), 'static');
+  writeFile(path.join(native, 'lib', 'postgresql', 'plpgsql.so'), 'plpgsql', fileMode);
+  writeFile(path.join(native, 'share', 'postgresql', 'postgres.bki'), 'bki', fileMode);
+  writeFile(path.join(native, 'pg-symlinks.json'), '[]');
   return native;
 }
 
@@ -36,6 +43,7 @@ describe('who can reach the PostgreSQL files', () => {
     fs.chmodSync(open, 0o755);
     const closed = path.join(open, 'home');
     fs.mkdirSync(path.join(closed, 'clone'), { recursive: true });
+    fs.chmodSync(path.join(closed, 'clone'), 0o755);
     fs.chmodSync(closed, 0o700);
     assert.equal(firstBlocked(path.join(closed, 'clone'), stranger), fs.realpathSync(closed));
     assert.equal(firstBlocked(open, stranger), null);
