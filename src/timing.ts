@@ -20,6 +20,16 @@ export interface Timing {
   refetchDeadlineMs: number;
   /** Pauses between start-up fetch attempts; the last repeats. */
   fetchBackoffMs: readonly number[];
+  /**
+   * run's concurrent start on PostGraphile v4: the keys' load begins this
+   * long after PostGraphile's pool hands out its first client (for its
+   * introspection), so that the load's CPU falls into the wait for
+   * PostgreSQL's answer instead of before it; a request with a token begins
+   * it at once.
+   */
+  startupLoadAfterConnectMs: number;
+  /** ...and at the latest this long after the plugin is loaded, should the pool never connect. */
+  startupLoadLatestMs: number;
 }
 
 /** What users get. */
@@ -31,6 +41,8 @@ export const DEFAULT_TIMING: Readonly<Timing> = Object.freeze({
   startupFetchDeadlineMs: 15_000,
   refetchDeadlineMs: 5_000,
   fetchBackoffMs: [250, 1000, 2000],
+  startupLoadAfterConnectMs: 5,
+  startupLoadLatestMs: 5_000,
 });
 
 /** The global the test preload sets; not an interface for users. */

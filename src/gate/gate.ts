@@ -35,6 +35,8 @@ export interface StartupOptions {
   exitOnFailure?: boolean;
   /** Named after the last start-up line: "PostGraphile 4.14.1 (bundled)". */
   serverName?: string;
+  /** Begin the load when this settles (or at the first token, if sooner) rather than at once: an adaptor's moment. */
+  beginWhen?: Promise<unknown>;
 }
 
 /**
@@ -46,6 +48,8 @@ export interface StartupOptions {
  */
 export class Gate {
   private readonly rolesNamed = new Set<string>();
+  /** Begins the keys' load, when the gate loads them itself and waits to begin (StartupOptions.beginWhen). */
+  private beginLoads: () => void = () => {};
 
   private constructor(
     readonly config: CognitoConfig,
@@ -66,41 +70,35 @@ export class Gate {
     for (const warning of from.warnings ?? []) log.warn(warning.text);
     const given = new Map((from.keys ?? []).map((k) => [k.issuer.issuer, k]));
     const caches = new Map<string, KeyCache>();
-    const loading: Promise<IssuerKeys>[] = [];
+    const opened: [TrustedIssuer, OpenedCache][] = [];
     const verdicts = new VerdictCache({ maxEntries: config.tokenCache, clockTolerance: config.clockTolerance });
-    const startup = from.startup ?? {};
     for (const issuer of config.issuers) {
       const start = given.get(issuer.issuer);
-      const opened = openCache(config, issuer, start?.jwksUrl ?? null, (kids) => verdicts.dropKeys(issuer.issuer, kids));
-      caches.set(issuer.issuer, opened.keys);
-      if (start?.loaded) opened.begin(start.loaded);
-      if (!from.keys) loading.push(loadInBackground(config, issuer, opened, startup));
-    }
-    if (!from.keys) {
-      // Once every load has ended: one line per pool or issuer, as run says when it loads them first.
-      void Promise.all(loading).then((all) => {
-        const failure = startupFailure(all);
-        if (failure && startup.exitOnFailure) {
-          // run's own guarantee, now that PostGraphile started alongside: no keys, no server.
-          log.fatal(failure.message, failure.hint, failure.exitCode);
-          return;
-        }
-        // Serving goes on: each failed load is said here, once (a pool's UPDATED form not in use only in its start-up line).
-        for (const k of all) if (!k.loaded && k.failure && !isOptional(k.issuer)) logLoadFailure(k.failure);
-        const lines = groupBySource(all).filter((forms) => forms.some((k) => k.loaded)).map(describeStartup);
-        lines.forEach((line, i) => log.info(startup.serverName && i === lines.length - 1 ? `${line}; ${startup.serverName}` : line));
-      }, (error: unknown) => {
-        // Not a JWKS fault (those are results): a bug. Clean words and exit 1 under run, never an unhandled rejection.
-        if (startup.exitOnFailure) log.fatal(`unexpected error while loading the keys: ${messageOf(error)}`, undefined, 1);
-        else log.error(`unexpected error while loading the keys: ${messageOf(error)}; tokens get 503 until a later request loads the keys`);
-      });
+      const cache = openCache(config, issuer, start?.jwksUrl ?? null, (kids) => verdicts.dropKeys(issuer.issuer, kids));
+      caches.set(issuer.issuer, cache.keys);
+      if (start?.loaded) cache.begin(start.loaded);
+      opened.push([issuer, cache]);
     }
     const verifiers = config.issuers.map((issuer) => new TokenVerifier(issuer, caches.get(issuer.issuer)!, config.clockTolerance));
-    return new Gate(config, caches, new TrustedVerifier(verifiers), verdicts);
+    const gate = new Gate(config, caches, new TrustedVerifier(verifiers), verdicts);
+    if (!from.keys) {
+      const startup = from.startup ?? {};
+      let begun = false;
+      gate.beginLoads = () => {
+        if (begun) return;
+        begun = true;
+        loadAll(config, opened, startup);
+      };
+      if (startup.beginWhen) void startup.beginWhen.then(gate.beginLoads, gate.beginLoads);
+      else gate.beginLoads();
+    }
+    return gate;
   }
 
   /** The decision on `token` (every refusal a TokenRejectedError), with one log line per refusal. */
   async authenticate(token: string): Promise<Verdict> {
+    // A token needs the keys now: a load still waiting to begin begins.
+    this.beginLoads();
     const known = this.verdicts.get(token);
     if (known) return known;
     let verdict: Verdict;
@@ -205,6 +203,30 @@ function openCache(config: CognitoConfig, issuer: TrustedIssuer, jwksUrl: string
     if (fresh) setTimeout(() => refreshAfterStart(0), TIMING.freshCopyRefreshDelayMs).unref();
   };
   return { keys, begin };
+}
+
+/** Loads every issuer's keys; once every load has ended, one line per pool or issuer, as run says when it loads them first. */
+function loadAll(config: CognitoConfig, opened: readonly [TrustedIssuer, OpenedCache][], startup: StartupOptions): void {
+  const loading = opened.map(([issuer, cache]) => loadInBackground(config, issuer, cache, startup));
+  void Promise.all(loading).then(
+    (all) => {
+      const failure = startupFailure(all);
+      if (failure && startup.exitOnFailure) {
+        // run's own guarantee, now that PostGraphile started alongside: no keys, no server.
+        log.fatal(failure.message, failure.hint, failure.exitCode);
+        return;
+      }
+      // Serving goes on: each failed load is said here, once (a pool's UPDATED form not in use only in its start-up line).
+      for (const k of all) if (!k.loaded && k.failure && !isOptional(k.issuer)) logLoadFailure(k.failure);
+      const lines = groupBySource(all).filter((forms) => forms.some((k) => k.loaded)).map(describeStartup);
+      lines.forEach((line, i) => log.info(startup.serverName && i === lines.length - 1 ? `${line}; ${startup.serverName}` : line));
+    },
+    (error: unknown) => {
+      // Not a JWKS fault (those are results): a bug. Clean words and exit 1 under run, never an unhandled rejection.
+      if (startup.exitOnFailure) log.fatal(`unexpected error while loading the keys: ${messageOf(error)}`, undefined, 1);
+      else log.error(`unexpected error while loading the keys: ${messageOf(error)}; tokens get 503 until a later request loads the keys`);
+    },
+  );
 }
 
 /** A failed key load while serving goes on: the cause, its hint, and what tokens get meanwhile. */

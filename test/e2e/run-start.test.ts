@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -118,5 +119,93 @@ describe('run starts PostGraphile while the keys load', () => {
     if (answer) assert.deepEqual(answer, { status: 503, data: null });
     assert.equal(await canConnect(server.port), false);
     assert.doesNotMatch(server.output(), /kids \[/);
+  });
+
+  /**
+   * A TCP stand-in for PostgreSQL that holds each connection until `open()`,
+   * then passes it on to the test database: PostGraphile's pool connects, and
+   * nothing answers until the test says so.
+   */
+  async function heldDatabase(): Promise<{ url: string; connected: Promise<void>; open(): void; close(): Promise<void> }> {
+    const target = new URL(db.url);
+    let opened = false;
+    const waiting: (() => void)[] = [];
+    const sockets = new Set<net.Socket>();
+    let connected!: () => void;
+    const first = new Promise<void>((resolve) => (connected = resolve));
+    const server = net.createServer((client) => {
+      sockets.add(client);
+      client.on('error', () => {});
+      client.pause();
+      const pass = () => {
+        const upstream = net.connect(Number(target.port), target.hostname, () => {
+          client.pipe(upstream).pipe(client);
+          client.resume();
+        });
+        sockets.add(upstream);
+        upstream.on('error', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+      };
+      if (opened) pass();
+      else waiting.push(pass);
+      connected();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = new URL(db.url);
+    url.port = String((server.address() as net.AddressInfo).port);
+    return {
+      url: url.toString(),
+      connected: first,
+      open() {
+        opened = true;
+        for (const pass of waiting.splice(0)) pass();
+      },
+      close: async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  test("on v4 the keys' load begins once PostGraphile's pool is connected for its introspection, not before", async () => {
+    const jwks = await fixture('ok');
+    const database = await heldDatabase();
+    try {
+      const server = await startServer({
+        cwd,
+        cliArgs: cliArgs(jwks, freshCacheDir()),
+        postgraphileArgs: ['-c', database.url, '--default-role', 'app_anonymous', '--dynamic-json'],
+      });
+      servers.push(server);
+      await database.connected;
+      // PostGraphile has begun its start-up and connected; PostgreSQL has not answered yet.
+      assert.equal(jwks.requests, 0, `the keys were fetched before PostGraphile's pool connected:\n${server.output()}`);
+      database.open();
+      await server.said(/kids \[key-a\] fetched.*; PostGraphile/);
+      const answered = await server.graphql(WHOAMI, jwks.sign('key-a', accessClaims('after-introspection'), { issuer: jwks.issuer(POOL) }));
+      assert.equal(answered.status, 200, answered.text);
+      assert.equal((answered.body.data!.whoami as Record<string, unknown>).sub, 'after-introspection');
+    } finally {
+      await database.close();
+    }
+  });
+
+  test('a database that never answers does not hold the keys back: they load all the same', async () => {
+    const jwks = await fixture('ok');
+    const database = await heldDatabase();
+    try {
+      const server = await startServer({
+        cwd,
+        cliArgs: cliArgs(jwks, freshCacheDir()),
+        postgraphileArgs: ['-c', database.url, '--default-role', 'app_anonymous'],
+      });
+      servers.push(server);
+      await database.connected;
+      // The database never answers; the keys come in all the same (TIMING.startupLoadLatestMs).
+      await server.said(/kids \[key-a\] fetched.*; PostGraphile/);
+      assert.equal(jwks.requests, 1);
+    } finally {
+      await database.close();
+    }
   });
 });

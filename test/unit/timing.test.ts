@@ -26,6 +26,8 @@ describe('timing', () => {
       startupFetchDeadlineMs: 15_000,
       refetchDeadlineMs: 5_000,
       fetchBackoffMs: [250, 1000, 2000],
+      startupLoadAfterConnectMs: 5,
+      startupLoadLatestMs: 5_000,
     });
   });
 

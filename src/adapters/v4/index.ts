@@ -2,6 +2,7 @@ import { FLAG_NAMES, PLUGIN_FLAG_KEYS, pluginFlagName, pluginFlagProperty, RawSe
 import { PostgraphileCognitoError } from '../../errors';
 import { Gate, GateSource, gateSourceFromEnvironment } from '../../gate';
 import * as log from '../../log';
+import { TIMING } from '../../timing';
 
 /* The slice of PostGraphile v4's types this plugin touches (v4 ships them loosely). */
 type PgSettings = Record<string, unknown> | null | undefined;
@@ -32,16 +33,18 @@ export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
   /** Our --cognito-* flags, when PostGraphile's CLI parsed them. */
   const cliFlags: Record<string, string> = {};
 
-  function open(): Gate {
-    gate ??= Gate.open(
-      typeof source === 'function' ? source() : source ?? gateSourceFromEnvironment({ flags: cliFlags as RawSettings, flagLabel: pluginFlagName }),
-    );
+  /** With `pool`, PostGraphile's: a load alongside its start-up (run's) begins once its introspection is under way. */
+  function open(pool?: PoolEvents): Gate {
+    if (!gate) {
+      const from = typeof source === 'function' ? source() : source ?? gateSourceFromEnvironment({ flags: cliFlags as RawSettings, flagLabel: pluginFlagName });
+      gate = Gate.open(pool && from.startup ? { ...from, startup: { ...from.startup, beginWhen: introspectionUnderWay(pool) } } : from);
+    }
     return gate;
   }
 
-  function openOrExit(): Gate {
+  function openOrExit(pool?: PoolEvents): Gate {
     try {
-      return open();
+      return open(pool);
     } catch (error) {
       // Under the postgraphile CLI a thrown error becomes a stack trace; say it plainly instead.
       if (underCli && error instanceof PostgraphileCognitoError) {
@@ -70,8 +73,9 @@ export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
       return options;
     },
 
-    'postgraphile:options'(given: PostGraphileOptions): PostGraphileOptions {
-      const { anonymousRole } = openOrExit().config;
+    'postgraphile:options'(given: PostGraphileOptions, context?: { pgPool?: unknown }): PostGraphileOptions {
+      const pool = context?.pgPool;
+      const { anonymousRole } = openOrExit(isPoolEvents(pool) ? pool : undefined).config;
       // The anonymous role is PostGraphile's default role, unless the user gave one.
       const options = anonymousRole && !given.pgDefaultRole ? { ...given, pgDefaultRole: anonymousRole } : given;
       if (options.jwtSecret && !options.jwtPublicKey && !options.jwtPgTypeIdentifier) {
@@ -109,6 +113,32 @@ export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
       };
     },
   };
+}
+
+/** The slice of pg's Pool used here: it emits 'acquire' when it hands out a client. */
+interface PoolEvents {
+  once(event: 'acquire', listener: () => void): unknown;
+}
+
+function isPoolEvents(value: unknown): value is PoolEvents {
+  return typeof (value as { once?: unknown } | null)?.once === 'function';
+}
+
+/**
+ * Settles a moment after PostGraphile's pool hands out its first client:
+ * PostGraphile 4 introspects then, and waits for PostgreSQL's answer, which
+ * is when the keys' load (loading the HTTP client, parsing) costs its
+ * start-up nothing. At the latest after TIMING.startupLoadLatestMs.
+ */
+function introspectionUnderWay(pool: PoolEvents): Promise<void> {
+  return new Promise((resolve) => {
+    const latest = setTimeout(resolve, TIMING.startupLoadLatestMs);
+    latest.unref();
+    pool.once('acquire', () => {
+      clearTimeout(latest);
+      setTimeout(resolve, TIMING.startupLoadAfterConnectMs);
+    });
+  });
 }
 
 /** Stands in for a key so PostGraphile extracts the token; the plugin removes the token before it is used. */
