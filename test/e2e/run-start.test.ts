@@ -167,17 +167,23 @@ describe('run starts PostGraphile while the keys load', () => {
     };
   }
 
-  test("on v4 the keys' load begins once PostGraphile's pool is connected for its introspection, not before", async () => {
+  /** run against a held database, once PostGraphile's pool has connected to it. */
+  async function startOnHeldDatabase() {
     const jwks = await fixture('ok');
     const database = await heldDatabase();
+    const server = await startServer({
+      cwd,
+      cliArgs: cliArgs(jwks, freshCacheDir()),
+      postgraphileArgs: ['-c', database.url, '--default-role', 'app_anonymous', '--dynamic-json'],
+    });
+    servers.push(server);
+    await database.connected;
+    return { jwks, database, server };
+  }
+
+  test("on v4 the keys' load begins once PostGraphile's pool is connected for its introspection, not before", async () => {
+    const { jwks, database, server } = await startOnHeldDatabase();
     try {
-      const server = await startServer({
-        cwd,
-        cliArgs: cliArgs(jwks, freshCacheDir()),
-        postgraphileArgs: ['-c', database.url, '--default-role', 'app_anonymous', '--dynamic-json'],
-      });
-      servers.push(server);
-      await database.connected;
       // PostGraphile has begun its start-up and connected; PostgreSQL has not answered yet.
       assert.equal(jwks.requests, 0, `the keys were fetched before PostGraphile's pool connected:\n${server.output()}`);
       database.open();
@@ -191,16 +197,8 @@ describe('run starts PostGraphile while the keys load', () => {
   });
 
   test('a database that never answers does not hold the keys back: they load all the same', async () => {
-    const jwks = await fixture('ok');
-    const database = await heldDatabase();
+    const { jwks, database, server } = await startOnHeldDatabase();
     try {
-      const server = await startServer({
-        cwd,
-        cliArgs: cliArgs(jwks, freshCacheDir()),
-        postgraphileArgs: ['-c', database.url, '--default-role', 'app_anonymous'],
-      });
-      servers.push(server);
-      await database.connected;
       // The database never answers; the keys come in all the same (TIMING.startupLoadLatestMs).
       await server.said(/kids \[key-a\] fetched.*; PostGraphile/);
       assert.equal(jwks.requests, 1);
