@@ -171,14 +171,20 @@ describe('run starts PostGraphile while the keys load', () => {
   async function startOnHeldDatabase() {
     const jwks = await fixture('ok');
     const database = await heldDatabase();
-    const server = await startServer({
-      cwd,
-      cliArgs: cliArgs(jwks, freshCacheDir()),
-      postgraphileArgs: ['-c', database.url, '--default-role', 'app_anonymous', '--dynamic-json'],
-    });
-    servers.push(server);
-    await database.connected;
-    return { jwks, database, server };
+    try {
+      const server = await startServer({
+        cwd,
+        cliArgs: cliArgs(jwks, freshCacheDir()),
+        postgraphileArgs: ['-c', database.url, '--default-role', 'app_anonymous', '--dynamic-json'],
+      });
+      servers.push(server);
+      await database.connected;
+      return { jwks, database, server };
+    } catch (error) {
+      // An open listener would hold the file to its time limit.
+      await database.close();
+      throw error;
+    }
   }
 
   test("on v4 the keys' load begins once PostGraphile's pool is connected for its introspection, not before", async () => {
