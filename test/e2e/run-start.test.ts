@@ -178,7 +178,10 @@ describe('run starts PostGraphile while the keys load', () => {
         postgraphileArgs: ['-c', database.url, '--default-role', 'app_anonymous', '--dynamic-json'],
       });
       servers.push(server);
-      await database.connected;
+      await Promise.race([
+        database.connected,
+        server.exited.then(() => Promise.reject(new Error(`run exited before PostGraphile connected:\n${server.output()}`))),
+      ]);
       return { jwks, database, server };
     } catch (error) {
       // An open listener would hold the file to its time limit.
