@@ -1,7 +1,9 @@
+import type * as http from 'node:http';
 import { FLAG_NAMES, PLUGIN_FLAG_KEYS, pluginFlagName, pluginFlagProperty, RawSettings } from '../../config';
 import { PostgraphileCognitoError } from '../../errors';
-import { Gate, GateSource, gateSourceFromEnvironment } from '../../gate';
+import { Gate, GateSource, gateSourceFromEnvironment, takeHandover } from '../../gate';
 import * as log from '../../log';
+import { reportListenErrors } from './start-errors';
 
 /* The slice of PostGraphile v4's types this plugin touches (v4 ships them loosely). */
 type PgSettings = Record<string, unknown> | null | undefined;
@@ -82,6 +84,12 @@ export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
       if (options.jwtSecret || options.jwtPublicKey) return options;
       // PostGraphile reads the Authorization header only when a key is configured.
       return { ...options, jwtPublicKey: refuseDirectUse };
+    },
+
+    'cli:server:created'(server: http.Server): http.Server {
+      // Under run (or the demo) PostGraphile's flags go after --.
+      reportListenErrors(server, takeHandover() !== null);
+      return server;
     },
 
     withPostGraphileContext(withContext: WithContext): WithContext {
