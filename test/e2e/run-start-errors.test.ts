@@ -70,4 +70,28 @@ describe('run on v4: a busy port or an unreachable database', () => {
     const r = await run(['-c', db.url, '--default-role', 'app_anonymous', '--port', String(await freePort()), '--host', '192.0.2.1']);
     assertOneError(r, 1, /error: unexpected error from PostGraphile's server: listen EADDRNOTAVAIL/, /report it/);
   });
+
+  test('the database refuses connections: exit 34, the cause without the connection string, a hint', async () => {
+    const closed = await freePort();
+    const r = await run(['-c', `postgres://someone:${PASSWORD}@127.0.0.1:${closed}/app`, '--port', String(await freePort()), '--host', '127.0.0.1']);
+    assertOneError(
+      r,
+      34,
+      new RegExp(`error: PostGraphile could not build its schema: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`),
+      /check -c \(or DATABASE_URL\), and that PostgreSQL runs.*--retry-on-init-fail/,
+    );
+    assert.doesNotMatch(r.stderr, /serious error/, show(r));
+  });
+
+  test('with --retry-on-init-fail PostGraphile keeps retrying, as it documents, and our message stays out', async () => {
+    const closed = await freePort();
+    const server = await startServer({ cliArgs: cognito(), env: cleanEnv(), postgraphileArgs: ['-c', `postgres://someone:${PASSWORD}@127.0.0.1:${closed}/app`, '--retry-on-init-fail'] });
+    try {
+      await server.said(/We'll try again in \d+ms/);
+      assert.doesNotMatch(server.output(), /postgraphile-cognito: error:/);
+      assert.equal(await canConnect(server.port), true, 'the server stopped while retrying');
+    } finally {
+      await server.stop();
+    }
+  });
 });

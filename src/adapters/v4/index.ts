@@ -3,7 +3,7 @@ import { FLAG_NAMES, PLUGIN_FLAG_KEYS, pluginFlagName, pluginFlagProperty, RawSe
 import { PostgraphileCognitoError } from '../../errors';
 import { Gate, GateSource, gateSourceFromEnvironment, takeHandover } from '../../gate';
 import * as log from '../../log';
-import { reportListenErrors } from './start-errors';
+import { exitOnSchemaFailure, reportListenErrors } from './start-errors';
 
 /* The slice of PostGraphile v4's types this plugin touches (v4 ships them loosely). */
 type PgSettings = Record<string, unknown> | null | undefined;
@@ -75,7 +75,9 @@ export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
     'postgraphile:options'(given: PostGraphileOptions): PostGraphileOptions {
       const { anonymousRole } = openOrExit().config;
       // The anonymous role is PostGraphile's default role, unless the user gave one.
-      const options = anonymousRole && !given.pgDefaultRole ? { ...given, pgDefaultRole: anonymousRole } : given;
+      const withRole = anonymousRole && !given.pgDefaultRole ? { ...given, pgDefaultRole: anonymousRole } : given;
+      // Under the CLI an unreachable database would end in a stack trace; --retry-on-init-fail keeps PostGraphile's way.
+      const options = underCli && !withRole.retryOnInitFail ? { ...withRole, retryOnInitFail: exitOnSchemaFailure } : withRole;
       if (options.jwtSecret && !options.jwtPublicKey && !options.jwtPgTypeIdentifier) {
         // The secret only verifies here, and the plugin verifies instead; as a public key it
         // still makes PostGraphile read the header, without its "no jwtPgTypeIdentifier" warning.

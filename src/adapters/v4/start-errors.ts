@@ -1,6 +1,10 @@
 import type * as http from 'node:http';
+import { redact } from '../../config/urls';
 import { ExitCode, messageOf } from '../../errors';
 import * as log from '../../log';
+
+/** PostGraphile v4's documented exit code when the initial schema cannot be built. */
+export const SCHEMA_FAILED_EXIT = 34;
 
 /** What Node adds to a listen error. */
 interface ListenError extends NodeJS.ErrnoException {
@@ -31,4 +35,23 @@ export function reportListenErrors(server: http.Server, afterDashes: boolean): v
 
 function suggestedPort(port: number | undefined): number {
   return port !== undefined && port >= 1024 && port < 65535 ? port + 1 : 5000;
+}
+
+/**
+ * For PostGraphile's `retryOnInitFail` when the user set none: the same exit
+ * (34) as PostGraphile, with one line instead of its stack trace. Never
+ * resolves, so PostGraphile neither retries nor reports a second time.
+ */
+export function exitOnSchemaFailure(error: unknown): Promise<never> {
+  log.fatal(
+    `PostGraphile could not build its schema: ${redactUrls(messageOf(error))}`,
+    'check -c (or DATABASE_URL), and that PostgreSQL runs and accepts this user; --retry-on-init-fail makes PostGraphile wait for it instead',
+    SCHEMA_FAILED_EXIT,
+  );
+  return new Promise<never>(() => {});
+}
+
+/** A message may quote a connection string: its password must not reach the terminal. */
+function redactUrls(text: string): string {
+  return text.replace(/postgres(?:ql)?:\/\/\S+/gi, (url) => redact(url));
 }
