@@ -33,7 +33,8 @@ const plugin = {
     if (!receive) return server;
     const release = context?.middleware?.release;
     // Attached now, before PostGraphile calls listen, so a busy port is reported, not thrown.
-    const failed = new Promise<Error>((resolve) => server.once('error', resolve));
+    // 'on', not 'once': the Cognito plugin leaves an error to the demo while this listener stays.
+    const failed = new Promise<Error>((resolve) => server.on('error', resolve));
     receive({ server, release: typeof release === 'function' ? () => release() : async () => {}, failed });
     return server;
   },

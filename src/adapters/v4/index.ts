@@ -1,8 +1,10 @@
+import type * as http from 'node:http';
 import { FLAG_NAMES, PLUGIN_FLAG_KEYS, pluginFlagName, pluginFlagProperty, RawSettings } from '../../config';
 import { PostgraphileCognitoError } from '../../errors';
-import { Gate, GateSource, gateSourceFromEnvironment } from '../../gate';
+import { Gate, GateSource, gateSourceFromEnvironment, takeHandover } from '../../gate';
 import * as log from '../../log';
 import { TIMING } from '../../timing';
+import { exitOnSchemaFailure, reportListenErrors } from './start-errors';
 
 /* The slice of PostGraphile v4's types this plugin touches (v4 ships them loosely). */
 type PgSettings = Record<string, unknown> | null | undefined;
@@ -77,7 +79,9 @@ export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
       const pool = context?.pgPool;
       const { anonymousRole } = openOrExit(isPoolEvents(pool) ? pool : undefined).config;
       // The anonymous role is PostGraphile's default role, unless the user gave one.
-      const options = anonymousRole && !given.pgDefaultRole ? { ...given, pgDefaultRole: anonymousRole } : given;
+      const withRole = anonymousRole && !given.pgDefaultRole ? { ...given, pgDefaultRole: anonymousRole } : given;
+      // Under the CLI an unreachable database would end in a stack trace; --retry-on-init-fail keeps PostGraphile's way.
+      const options = underCli && !withRole.retryOnInitFail ? { ...withRole, retryOnInitFail: exitOnSchemaFailure } : withRole;
       if (options.jwtSecret && !options.jwtPublicKey && !options.jwtPgTypeIdentifier) {
         // The secret only verifies here, and the plugin verifies instead; as a public key it
         // still makes PostGraphile read the header, without its "no jwtPgTypeIdentifier" warning.
@@ -86,6 +90,12 @@ export function makeCognitoPlugin(source?: GateSource | (() => GateSource)) {
       if (options.jwtSecret || options.jwtPublicKey) return options;
       // PostGraphile reads the Authorization header only when a key is configured.
       return { ...options, jwtPublicKey: refuseDirectUse };
+    },
+
+    'cli:server:created'(server: http.Server): http.Server {
+      // Under run (or the demo) PostGraphile's flags go after --.
+      reportListenErrors(server, takeHandover() !== null);
+      return server;
     },
 
     withPostGraphileContext(withContext: WithContext): WithContext {
