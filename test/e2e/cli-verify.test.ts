@@ -145,12 +145,25 @@ describe('verify', () => {
     assert.equal(report.reason, 'malformed');
   });
 
-  test('no JWKS and no cached copy: exit 3, not a verdict', async () => {
-    const r = await runCli(['verify', '--user-pool-id', POOL, '--endpoint', 'http://127.0.0.1:9', '--cache-dir', path.join(cwd, 'empty'), access('x')], {
-      env: cleanEnv(),
-      cwd,
-    });
+  // Port 9 (discard) is closed here: the pool's JWKS cannot be fetched.
+  const unreachable = (token: string, extra: string[] = []) =>
+    runCli(['verify', '--user-pool-id', POOL, '--endpoint', 'http://127.0.0.1:9', '--cache-dir', path.join(cwd, 'empty'), ...extra, token], { env: cleanEnv(), cwd });
+
+  test('no JWKS and no cached copy: exit 3 for a token of the trusted pool, not a verdict', async () => {
+    const r = await unreachable(fixture.sign('key-b', accessClaims('x'), { issuer: `http://127.0.0.1:9/${POOL}` }));
     assertCleanError(r, 3, /could not get the JWKS/);
+  });
+
+  test('an untrusted issuer, or a malformed token, is refused before any key is fetched: exit 4 even with no JWKS', async () => {
+    // The fixture's issuer is not the one --endpoint 127.0.0.1:9 names.
+    const r = await unreachable(access('x'));
+    assert.equal(r.code, 4, show(r));
+    assert.match(r.stdout, /^INVALID: issuer \(issuer "http:\/\/127\.0\.0\.1:\d+\/local_verify1" is not trusted \(expected http:\/\/127\.0\.0\.1:9\/local_verify1\)\)\n/, show(r));
+    assert.doesNotMatch(r.stderr, /JWKS/, show(r));
+    const malformed = await unreachable('not-a-token', ['--json']);
+    assert.equal(malformed.code, 4, show(malformed));
+    assert.equal((JSON.parse(malformed.stdout) as Report).reason, 'malformed');
+    assert.doesNotMatch(malformed.stderr, /JWKS/, show(malformed));
   });
 });
 
