@@ -7,7 +7,7 @@ import { prepareConfig, Prepared, withKeys } from '../launch';
 import * as log from '../log';
 import { printableJson } from '../printable';
 import { TokenRejectedError, trustedIssuerOf } from '../verify';
-import { describeTokenReport, TokenReport, unverifiedFacts } from './token-report';
+import { describeTokenReport, refusedReport, TokenReport, unverifiedFacts } from './token-report';
 
 export interface TokenCheck {
   prepared: Prepared;
@@ -31,7 +31,7 @@ export async function checkTokenAsServer(flags: RawSettings, token: string): Pro
   };
   const refused = (prepared: Prepared, error: unknown): TokenCheck => {
     if (!(error instanceof TokenRejectedError)) throw error;
-    return { prepared, verdict: null, report: { valid: false, reason: error.code, detail: error.reason, ...unverifiedFacts(token) } };
+    return { prepared, verdict: null, report: refusedReport(error, token, config) };
   };
   try {
     trustedIssuerOf(config.issuers, token);

@@ -112,6 +112,24 @@ describe('verify', () => {
     });
   }
 
+  test('a refusal with a plain fix says it: --token-use for an ID token, the endpoint or pool id the token names', async () => {
+    const id = await verify(fixture.sign('key-a', idClaims('id-user'), { issuer: iss() }));
+    assert.equal(id.code, 4, show(id));
+    assert.match(id.stdout, /^INVALID: token_use \(token_use is id, but only access tokens are accepted\)\n/, show(id));
+    assert.match(id.stdout, /^ {2}hint: to accept ID tokens, pass --token-use id \(or --token-use any for both\)$/m, show(id));
+    assert.equal((JSON.parse((await verify(fixture.sign('key-a', idClaims('id-user'), { issuer: iss() }), ['--json'])).stdout) as Report).hint, 'to accept ID tokens, pass --token-use id (or --token-use any for both)');
+    // The fixture signs for 127.0.0.1; the pool is configured on localhost, the same server by another name.
+    const localhost = fixture.endpoint.replace('127.0.0.1', 'localhost');
+    const host = await verify(access('x'), ['--endpoint', localhost]);
+    assert.equal(host.code, 4, show(host));
+    assert.match(host.stdout, /^INVALID: issuer \(issuer "http:\/\/127\.0\.0\.1:\d+\/local_verify1" is not trusted \(expected http:\/\/localhost:\d+\/local_verify1\)\)\n/, show(host));
+    assert.ok(host.stdout.includes(`\n  hint: the token names the endpoint ${fixture.endpoint}: use the endpoint the tokens name (--endpoint ${fixture.endpoint})\n`), show(host));
+    const pool = await verify(fixture.sign('key-b', accessClaims('x'), { issuer: fixture.issuer('local_other9') }));
+    assert.match(pool.stdout, /^ {2}hint: the token is of user pool local_other9, not local_verify1: check --user-pool-id$/m, show(pool));
+    // No obvious fix, no hint.
+    assert.doesNotMatch((await verify(access('old', { exp: now() - 3600, iat: now() - 7200 }))).stdout, /hint:/);
+  });
+
   test('the token from standard input (-), with a "Bearer " prefix', async () => {
     const r = await verify('-', [], `Bearer ${access('piped')}\n`);
     assert.equal(r.code, 0, show(r));
