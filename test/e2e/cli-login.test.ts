@@ -119,6 +119,14 @@ describe('login against cognito-local', () => {
     assertCleanError(r, 2, /no password: standard input is not a terminal/, /--password-stdin, or set COGNITO_PASSWORD/);
   });
 
+  test('--password is no flag: the hint says where the password comes from, and the value is never echoed', async () => {
+    for (const words of [['--password', 'Hunter2-value'], ['--password=Hunter2-value'], ['--passwordHunter2-value'], ['--passwd=Hunter2-value']]) {
+      const r = await runCli([...base(), '--username', email, ...words]);
+      assertCleanError(r, 2, /unknown option '--passw(or)?d'\n/, /hint: the password is never a flag: use --password-stdin, COGNITO_PASSWORD, or the prompt/);
+      assert.ok(!`${r.stdout}${r.stderr}`.includes('Hunter2'), show(r));
+    }
+  });
+
   test('login needs exactly one app client id and a username', async () => {
     assertCleanError(await runCli(['login', '--user-pool-id', pool.poolId, '--endpoint', pool.endpoint, '--username', email], { env: cleanEnv(pw) }), 2, /app client/, /--client-id/);
     assertCleanError(await runCli([...base(), '--client-id', 'a,b', '--username', email], { env: cleanEnv(pw) }), 2, /one app client, but 2/);
