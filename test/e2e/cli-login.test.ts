@@ -142,6 +142,13 @@ describe('login against cognito-local', () => {
     assert.doesNotMatch(right.stderr, /warning/, show(right));
   });
 
+  test('a wrong --user-pool-id (cognito-local signs in anyway) warns that the tokens are of another pool, not about --endpoint', async () => {
+    const r = await runCli(['login', '--user-pool-id', 'local_Wrong1', '--endpoint', pool.endpoint, '--client-id', pool.clientId, '--username', email, '--flow', 'password'], { env: cleanEnv(pw) });
+    assert.equal(claimsOf(tokenOf(r)).iss, `${pool.endpoint}/${pool.poolId}`);
+    assert.match(r.stderr, new RegExp(`warning: the tokens are of user pool ${pool.poolId} \\(issuer ${pool.endpoint}/${pool.poolId}\\), but run, verify and doctor expect ${pool.endpoint}/local_Wrong1 and will refuse them; check --user-pool-id\n`), show(r));
+    assert.doesNotMatch(r.stderr, /--endpoint/, show(r));
+  });
+
   test('a dead endpoint fails at once with exit 3, never hangs', async () => {
     const port = await freePort();
     const r = await runCli(['login', '--user-pool-id', pool.poolId, '--endpoint', `http://127.0.0.1:${port}`, '--client-id', pool.clientId, '--username', email], { env: cleanEnv(pw) });
