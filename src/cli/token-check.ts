@@ -3,11 +3,11 @@ import { RawSettings, securityChoicesMissing } from '../config';
 import { ExitCode, UsageError } from '../errors';
 import { decideRole } from '../claims';
 import { checkToken, Verdict, verifierOver } from '../gate';
-import { prepare, Prepared } from '../launch';
+import { prepareConfig, Prepared, withKeys } from '../launch';
 import * as log from '../log';
 import { printableJson } from '../printable';
-import { TokenRejectedError } from '../verify';
-import { describeTokenReport, TokenReport, unverifiedFacts } from './token-report';
+import { TokenRejectedError, trustedIssuerOf } from '../verify';
+import { describeTokenReport, refusedReport, TokenReport, unverifiedFacts } from './token-report';
 
 export interface TokenCheck {
   prepared: Prepared;
@@ -16,20 +16,38 @@ export interface TokenCheck {
   verdict: Verdict | null;
 }
 
-/** One token checked with the same code and configuration as `run` (checkToken, the plugin's own). */
+/**
+ * One token checked with the same code and configuration as `run` (checkToken,
+ * the plugin's own). A malformed token, or one whose iss names no trusted
+ * issuer, is refused before any key is fetched, as the server refuses it.
+ */
 export async function checkTokenAsServer(flags: RawSettings, token: string): Promise<TokenCheck> {
-  const prepared = await prepare(flags);
-  const { config } = prepared;
+  const configured = prepareConfig(flags);
+  const { config } = configured;
   // Not fatal here: this shows what such a server would do, which is to refuse (no client, no role is allowed).
-  for (const missing of securityChoicesMissing(config)) log.warn(`run would refuse to start: no choice made for ${missing.what} (${missing.hint})`);
+  // Said with the verdict, not before an exit 3 on the keys.
+  const warnChoices = () => {
+    for (const missing of securityChoicesMissing(config)) log.warn(`run would refuse to start: no choice made for ${missing.what} (${missing.hint})`);
+  };
+  const refused = (prepared: Prepared, error: unknown): TokenCheck => {
+    if (!(error instanceof TokenRejectedError)) throw error;
+    return { prepared, verdict: null, report: refusedReport(error, token, config) };
+  };
+  try {
+    trustedIssuerOf(config.issuers, token);
+  } catch (error) {
+    warnChoices();
+    return refused({ ...configured, keys: [] }, error);
+  }
+  const prepared = await withKeys(configured);
+  warnChoices();
   const verifier = verifierOver(config, prepared.keys);
   try {
     const verdict = await checkToken(verifier, token);
     const settings = { ...(verdict.role ? { role: verdict.role } : {}), ...verdict.settings };
     return { prepared, verdict, report: { valid: true, ...unverifiedFacts(token), issuer: verdict.issuer.issuer, role: verdict.role, claims: verdict.claims, settings } };
   } catch (error) {
-    if (!(error instanceof TokenRejectedError)) throw error;
-    return { prepared, verdict: null, report: { valid: false, reason: error.code, detail: error.reason, ...unverifiedFacts(token) } };
+    return refused(prepared, error);
   }
 }
 

@@ -1,13 +1,15 @@
-import type { CognitoConfig, TrustedIssuer } from '../config';
+import { CognitoConfig, issuerDifference, TrustedIssuer } from '../config';
 import { describeAge } from '../jwks';
 import { printable } from '../printable';
-import { Claims, decodeJwtHeader, decodeJwtPayload, RejectionCode } from '../verify';
+import { Claims, decodeJwtHeader, decodeJwtPayload, RejectionCode, TokenRejectedError } from '../verify';
 
 /** What `verify` prints, as text or (this object) as JSON. */
 export interface TokenReport {
   valid: boolean;
   reason?: RejectionCode;
   detail?: string;
+  /** For a refusal with an obvious fix: what to change. */
+  hint?: string;
   kid?: string;
   tokenUse?: string;
   sub?: string;
@@ -31,6 +33,33 @@ export function unverifiedFacts(token: string): Pick<TokenReport, 'kid' | 'token
   if (typeof payload.sub === 'string') facts.sub = payload.sub;
   if (typeof payload.exp === 'number' && Number.isFinite(payload.exp)) facts.exp = payload.exp;
   return facts;
+}
+
+/** A refused token's report: the reason, and a hint when the fix is plain from the token. */
+export function refusedReport(error: TokenRejectedError, token: string, config: Pick<CognitoConfig, 'issuers'>): TokenReport {
+  const facts = unverifiedFacts(token);
+  const hint = refusalHint(error.code, token, facts.tokenUse, config);
+  return { valid: false, reason: error.code, detail: error.reason, ...(hint ? { hint } : {}), ...facts };
+}
+
+/**
+ * The flag that would accept a token refused for its token_use, or the
+ * endpoint or pool id a Cognito token names when only that differs from a
+ * trusted pool's issuer. Built from the unverified token, so made printable.
+ */
+function refusalHint(reason: RejectionCode, token: string, tokenUse: string | undefined, config: Pick<CognitoConfig, 'issuers'>): string | null {
+  if (reason === 'token_use' && (tokenUse === 'id' || tokenUse === 'access')) {
+    return `to accept ${tokenUse === 'id' ? 'ID' : 'access'} tokens, pass --token-use ${tokenUse} (or --token-use any for both)`;
+  }
+  if (reason !== 'issuer') return null;
+  const iss = decodeJwtPayload(token)?.iss;
+  if (typeof iss !== 'string') return null;
+  for (const issuer of config.issuers) {
+    const difference = issuer.kind === 'cognito' ? issuerDifference(iss, issuer.issuer) : null;
+    if (difference?.only === 'endpoint') return `the token names the endpoint ${printable(difference.endpoint)}: use the endpoint the tokens name (--endpoint ${printable(difference.endpoint)})`;
+    if (difference?.only === 'pool') return `the token is of user pool ${printable(difference.pool)}, not ${issuer.id}: check --user-pool-id`;
+  }
+  return null;
 }
 
 /** The report as a few aligned lines. */
@@ -58,6 +87,7 @@ export function describeTokenReport(report: TokenReport, config: Pick<CognitoCon
     row('settings', Object.keys(report.settings ?? {}).join(', '));
   } else {
     lines.push('  (read from the token without trusting it, since it was refused)');
+    if (report.hint) lines.push(`  hint: ${report.hint}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -48,6 +48,23 @@ export function poolIssuerUrls(userPoolId: string, region: string | null, custom
   ];
 }
 
+/** How a token's iss differs from a pool's issuer `{endpoint}/{pool}`, when only one of the two parts does. */
+export type IssuerDifference = { only: 'endpoint'; endpoint: string } | { only: 'pool'; pool: string };
+
+/** Whether `iss` differs from the pool issuer `expected` only in its endpoint, or only in its pool id; null otherwise. */
+export function issuerDifference(iss: string, expected: string): IssuerDifference | null {
+  const split = (url: string) => {
+    const cut = url.lastIndexOf('/');
+    return { endpoint: url.slice(0, cut), pool: url.slice(cut + 1) };
+  };
+  const token = split(iss);
+  const ours = split(expected);
+  if (token.pool === '' || token.endpoint === '') return null;
+  if (token.pool === ours.pool && token.endpoint !== ours.endpoint) return { only: 'endpoint', endpoint: token.endpoint };
+  if (token.endpoint === ours.endpoint && token.pool !== ours.pool) return { only: 'pool', pool: token.pool };
+  return null;
+}
+
 /** OpenID Connect Discovery 1.0, section 4: the issuer, less a trailing slash, and the well-known path. */
 export function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;

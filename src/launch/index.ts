@@ -4,7 +4,7 @@ export { locatePostGraphile, assertPluginsLoadable, assertNodeFor, V5_MIN_NODE }
 export { graphileConfigIn, GRAPHILE_CONFIG_NAMES } from './graphile-config';
 export type { PostGraphileInstall } from './locate';
 export { launchInProcess } from './in-process';
-export { prepare, prepareConfig, allKeys, isPostGraphileWorker } from './prepare';
+export { prepare, prepareConfig, withKeys, allKeys, isPostGraphileWorker } from './prepare';
 export type { Prepared, Configured, PrepareOptions, SettingSources } from './prepare';
 export { postgraphileArgsFor, planServer, runServer, launch } from './run';
 export type { ServerPlan } from './run';

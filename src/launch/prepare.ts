@@ -46,8 +46,11 @@ export function prepareConfig(flags: RawSettings, sources?: SettingSources, { se
 
 /** Configuration -> every trusted issuer's JWKS (network, else the disk cache): the stages every command starts with. */
 export async function prepare(flags: RawSettings, sources?: SettingSources, { server = false, ...load }: PrepareOptions = {}): Promise<Prepared> {
-  const env = sources?.env ?? process.env;
-  const configured = prepareConfig(flags, sources, { server });
+  return withKeys(prepareConfig(flags, sources, { server }), sources?.env ?? process.env, load);
+}
+
+/** A configuration -> with every trusted issuer's JWKS: for a command that decides something first (verify, on the token's iss). */
+export async function withKeys(configured: Configured, env: NodeJS.ProcessEnv = process.env, load: LoadOptions = {}): Promise<Prepared> {
   const { config } = configured;
   const warn = warnUnlessWorker;
   // A --cluster-workers worker whose primary had to fall back on the copy starts from it at once

@@ -1,3 +1,4 @@
+import { issuerDifference } from '../config';
 import { printable } from '../printable';
 import type { TokenSet } from './sign-in';
 
@@ -36,14 +37,18 @@ export function expiryOf(token: string): number | null {
 /**
  * A warning when the tokens name another issuer than the one run checks:
  * an emulator signs for the host it was started on (127.0.0.1 and localhost
- * differ), so --endpoint must be exactly that.
+ * differ), so --endpoint must be exactly that; and cognito-local signs in
+ * whatever pool id it is given, with the client's own pool in the tokens.
  */
 export function issuerMismatch(tokens: Pick<TokenSet, 'accessToken'>, expectedIssuers: readonly string[]): string | null {
   const iss = claimOf(tokens.accessToken, 'iss');
   if (typeof iss !== 'string' || expectedIssuers.includes(iss)) return null;
   const shown = printable(iss);
+  const expected = `run, verify and doctor expect ${expectedIssuers.join(' or ')} and will refuse them`;
+  const otherPool = expectedIssuers.map((e) => issuerDifference(iss, e)).find((d) => d?.only === 'pool');
+  if (otherPool?.only === 'pool') return `the tokens are of user pool ${printable(otherPool.pool)} (issuer ${shown}), but ${expected}; check --user-pool-id`;
   const endpoint = shown.replace(/\/[^/]*$/, '');
-  return `the tokens name the issuer ${shown}, but run, verify and doctor expect ${expectedIssuers.join(' or ')} and will refuse them; set --endpoint ${endpoint} (the issuer without the pool id)`;
+  return `the tokens name the issuer ${shown}, but ${expected}; set --endpoint ${endpoint} (the issuer without the pool id)`;
 }
 
 export function tokenOutput(tokens: TokenSet, now: number = Date.now()): TokenOutput {

@@ -1,6 +1,6 @@
 export { TokenVerifier, scopesOf } from './verifier';
 export type { Claims } from './verifier';
-export { TrustedVerifier, clientOf } from './trusted';
+export { TrustedVerifier, clientOf, trustedIssuerOf } from './trusted';
 export type { VerifiedToken } from './trusted';
 export { REJECTION_CODES, TokenRejectedError } from './rejection';
 export type { RejectionCode } from './rejection';

@@ -1,6 +1,6 @@
 import type { TrustedIssuer } from '../config/types';
 import { printable } from '../printable';
-import { decodeJwt } from './decode';
+import { decodeJwt, DecodedJwt } from './decode';
 import { TokenRejectedError } from './rejection';
 import { Claims, TokenVerifier } from './verifier';
 
@@ -16,6 +16,24 @@ export interface VerifiedToken {
 
 /** How many expected issuers a refusal names before "and N more". */
 const NAMED_ISSUERS = 4;
+
+/**
+ * The entry of `byIssuer` that the token's (unverified) iss names, with the
+ * decoded token; a malformed token, or one naming an issuer not in it, is
+ * refused here, before any key is looked up or fetched.
+ */
+export function pickByIssuer<T>(byIssuer: ReadonlyMap<string, T>, token: string): { picked: T; decoded: DecodedJwt } {
+  const decoded = decodeJwt(token);
+  const iss = decoded.payload.iss;
+  const picked = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
+  if (picked === undefined) throw new TokenRejectedError('issuer', `issuer ${describeIss(iss)} is not trusted (expected ${describeExpected([...byIssuer.keys()])})`);
+  return { picked, decoded };
+}
+
+/** The trusted issuer a token names, else its refusal (malformed, issuer): what is decided before any key is fetched. */
+export function trustedIssuerOf(issuers: readonly TrustedIssuer[], token: string): TrustedIssuer {
+  return pickByIssuer(new Map(issuers.map((issuer) => [issuer.issuer, issuer])), token).picked;
+}
 
 /**
  * Every trusted issuer's verifier, by exact `iss`. The token's (unverified)
@@ -36,20 +54,17 @@ export class TrustedVerifier {
   }
 
   async verify(token: string): Promise<VerifiedToken> {
-    const decoded = decodeJwt(token);
-    const iss = decoded.payload.iss;
-    const verifier = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
-    if (!verifier) throw new TokenRejectedError('issuer', `issuer ${describeIss(iss)} is not trusted (expected ${this.expected()})`);
+    const { picked: verifier, decoded } = pickByIssuer(this.byIssuer, token);
     const claims = await verifier.verify(token, decoded);
     // The verifier refused anything without a string kid.
     return { claims, issuer: verifier.issuer, kid: decoded.header.kid as string, client: clientOf(claims, verifier.issuer) };
   }
+}
 
-  private expected(): string {
-    const all = [...this.byIssuer.keys()];
-    const named = all.slice(0, NAMED_ISSUERS).join(', ');
-    return all.length > NAMED_ISSUERS ? `${named} and ${all.length - NAMED_ISSUERS} more` : named;
-  }
+/** The expected issuers for a refusal, the first few by name. */
+function describeExpected(all: readonly string[]): string {
+  const named = all.slice(0, NAMED_ISSUERS).join(', ');
+  return all.length > NAMED_ISSUERS ? `${named} and ${all.length - NAMED_ISSUERS} more` : named;
 }
 
 /** The token's iss for a message: anyone can write it, so only ever made printable. */

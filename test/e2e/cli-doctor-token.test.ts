@@ -123,6 +123,14 @@ describe('doctor --token', () => {
     assert.doesNotMatch(r.stdout, /request, as PostgreSQL runs it/, show(r));
   });
 
+  test('a token of an untrusted issuer is refused before any key is fetched: exit 4, even when the JWKS is unreachable', async () => {
+    // Port 9 (discard) is closed: this pool's keys cannot be fetched, and alice's token is of another issuer.
+    const r = await runCli(['doctor', '--user-pool-id', pool.poolId, '--endpoint', 'http://127.0.0.1:9', '--client-id', pool.clientId, '--token', alice.accessToken, '--', '-c', db.url]);
+    assert.equal(r.code, 4, show(r));
+    assert.match(r.stdout, /^INVALID: issuer \(issuer "[^"]+" is not trusted \(expected http:\/\/127\.0\.0\.1:9\//, show(r));
+    assert.doesNotMatch(r.stderr, /JWKS/, show(r));
+  });
+
   test('claim values with escape sequences are shown escaped', async () => {
     // Custom attributes travel in ID tokens.
     const r = await runCli(doctor(odd.idToken, '--token-use', 'id'));

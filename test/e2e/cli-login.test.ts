@@ -119,6 +119,14 @@ describe('login against cognito-local', () => {
     assertCleanError(r, 2, /no password: standard input is not a terminal/, /--password-stdin, or set COGNITO_PASSWORD/);
   });
 
+  test('--password is no flag: the hint says where the password comes from, and the value is never echoed', async () => {
+    for (const words of [['--password', 'Hunter2-value'], ['--password=Hunter2-value'], ['--passwordHunter2-value'], ['--passwd=Hunter2-value']]) {
+      const r = await runCli([...base(), '--username', email, ...words]);
+      assertCleanError(r, 2, /unknown option '--passw(or)?d'\n/, /hint: the password is never a flag: use --password-stdin, COGNITO_PASSWORD, or the prompt/);
+      assert.ok(!`${r.stdout}${r.stderr}`.includes('Hunter2'), show(r));
+    }
+  });
+
   test('login needs exactly one app client id and a username', async () => {
     assertCleanError(await runCli(['login', '--user-pool-id', pool.poolId, '--endpoint', pool.endpoint, '--username', email], { env: cleanEnv(pw) }), 2, /app client/, /--client-id/);
     assertCleanError(await runCli([...base(), '--client-id', 'a,b', '--username', email], { env: cleanEnv(pw) }), 2, /one app client, but 2/);
@@ -132,6 +140,13 @@ describe('login against cognito-local', () => {
     assert.match(r.stderr, new RegExp(`warning: the tokens name the issuer ${pool.endpoint}/${pool.poolId}, but run, verify and doctor expect ${localhost}/${pool.poolId} and will refuse them; set --endpoint ${pool.endpoint} `), show(r));
     const right = await runCli([...base(), '--username', email, '--flow', 'password'], { env: cleanEnv(pw) });
     assert.doesNotMatch(right.stderr, /warning/, show(right));
+  });
+
+  test('a wrong --user-pool-id (cognito-local signs in anyway) warns that the tokens are of another pool, not about --endpoint', async () => {
+    const r = await runCli(['login', '--user-pool-id', 'local_Wrong1', '--endpoint', pool.endpoint, '--client-id', pool.clientId, '--username', email, '--flow', 'password'], { env: cleanEnv(pw) });
+    assert.equal(claimsOf(tokenOf(r)).iss, `${pool.endpoint}/${pool.poolId}`);
+    assert.match(r.stderr, new RegExp(`warning: the tokens are of user pool ${pool.poolId} \\(issuer ${pool.endpoint}/${pool.poolId}\\), but run, verify and doctor expect ${pool.endpoint}/local_Wrong1 and will refuse them; check --user-pool-id\n`), show(r));
+    assert.doesNotMatch(r.stderr, /--endpoint/, show(r));
   });
 
   test('a dead endpoint fails at once with exit 3, never hangs', async () => {

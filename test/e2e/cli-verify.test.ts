@@ -112,6 +112,24 @@ describe('verify', () => {
     });
   }
 
+  test('a refusal with a plain fix says it: --token-use for an ID token, the endpoint or pool id the token names', async () => {
+    const id = await verify(fixture.sign('key-a', idClaims('id-user'), { issuer: iss() }));
+    assert.equal(id.code, 4, show(id));
+    assert.match(id.stdout, /^INVALID: token_use \(token_use is id, but only access tokens are accepted\)\n/, show(id));
+    assert.match(id.stdout, /^ {2}hint: to accept ID tokens, pass --token-use id \(or --token-use any for both\)$/m, show(id));
+    assert.equal((JSON.parse((await verify(fixture.sign('key-a', idClaims('id-user'), { issuer: iss() }), ['--json'])).stdout) as Report).hint, 'to accept ID tokens, pass --token-use id (or --token-use any for both)');
+    // The fixture signs for 127.0.0.1; the pool is configured on localhost, the same server by another name.
+    const localhost = fixture.endpoint.replace('127.0.0.1', 'localhost');
+    const host = await verify(access('x'), ['--endpoint', localhost]);
+    assert.equal(host.code, 4, show(host));
+    assert.match(host.stdout, /^INVALID: issuer \(issuer "http:\/\/127\.0\.0\.1:\d+\/local_verify1" is not trusted \(expected http:\/\/localhost:\d+\/local_verify1\)\)\n/, show(host));
+    assert.ok(host.stdout.includes(`\n  hint: the token names the endpoint ${fixture.endpoint}: use the endpoint the tokens name (--endpoint ${fixture.endpoint})\n`), show(host));
+    const pool = await verify(fixture.sign('key-b', accessClaims('x'), { issuer: fixture.issuer('local_other9') }));
+    assert.match(pool.stdout, /^ {2}hint: the token is of user pool local_other9, not local_verify1: check --user-pool-id$/m, show(pool));
+    // No obvious fix, no hint.
+    assert.doesNotMatch((await verify(access('old', { exp: now() - 3600, iat: now() - 7200 }))).stdout, /hint:/);
+  });
+
   test('the token from standard input (-), with a "Bearer " prefix', async () => {
     const r = await verify('-', [], `Bearer ${access('piped')}\n`);
     assert.equal(r.code, 0, show(r));
@@ -145,12 +163,25 @@ describe('verify', () => {
     assert.equal(report.reason, 'malformed');
   });
 
-  test('no JWKS and no cached copy: exit 3, not a verdict', async () => {
-    const r = await runCli(['verify', '--user-pool-id', POOL, '--endpoint', 'http://127.0.0.1:9', '--cache-dir', path.join(cwd, 'empty'), access('x')], {
-      env: cleanEnv(),
-      cwd,
-    });
+  // Port 9 (discard) is closed here: the pool's JWKS cannot be fetched.
+  const unreachable = (token: string, extra: string[] = []) =>
+    runCli(['verify', '--user-pool-id', POOL, '--endpoint', 'http://127.0.0.1:9', '--cache-dir', path.join(cwd, 'empty'), ...extra, token], { env: cleanEnv(), cwd });
+
+  test('no JWKS and no cached copy: exit 3 for a token of the trusted pool, not a verdict', async () => {
+    const r = await unreachable(fixture.sign('key-b', accessClaims('x'), { issuer: `http://127.0.0.1:9/${POOL}` }));
     assertCleanError(r, 3, /could not get the JWKS/);
+  });
+
+  test('an untrusted issuer, or a malformed token, is refused before any key is fetched: exit 4 even with no JWKS', async () => {
+    // The fixture's issuer is not the one --endpoint 127.0.0.1:9 names.
+    const r = await unreachable(access('x'));
+    assert.equal(r.code, 4, show(r));
+    assert.match(r.stdout, /^INVALID: issuer \(issuer "http:\/\/127\.0\.0\.1:\d+\/local_verify1" is not trusted \(expected http:\/\/127\.0\.0\.1:9\/local_verify1\)\)\n/, show(r));
+    assert.doesNotMatch(r.stderr, /JWKS/, show(r));
+    const malformed = await unreachable('not-a-token', ['--json']);
+    assert.equal(malformed.code, 4, show(malformed));
+    assert.equal((JSON.parse(malformed.stdout) as Report).reason, 'malformed');
+    assert.doesNotMatch(malformed.stderr, /JWKS/, show(malformed));
   });
 });
 

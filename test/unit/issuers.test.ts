@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { requireSecurityChoices, securityChoicesMissing } from '../../src/config/choices';
 import { resolveConfig } from '../../src/config/resolve';
+import { issuerDifference } from '../../src/config/urls';
 import { RcFile } from '../../src/config/sources';
 import { CognitoConfig, CognitoIssuer, OidcIssuer, RawSettings, TrustedIssuer } from '../../src/config/types';
 import { DiscoveryError, JwksError } from '../../src/errors';
@@ -63,6 +64,17 @@ describe('configuration: both Cognito issuer forms', () => {
 
   test("AWS's own endpoint spelled out (as args does) is AWS: both forms", () => {
     assert.deepEqual(issuerUrls(configOf({ userPoolId: POOL_A, endpoint: 'https://cognito-idp.eu-west-1.amazonaws.com/' })), [ORIGINAL_A, UPDATED_A]);
+  });
+});
+
+describe("a token's issuer against a pool's", () => {
+  test('only the endpoint, or only the pool id, differs; anything else (or nothing) is no single difference', () => {
+    assert.deepEqual(issuerDifference('http://127.0.0.1:9229/local_A', 'http://localhost:9229/local_A'), { only: 'endpoint', endpoint: 'http://127.0.0.1:9229' });
+    assert.deepEqual(issuerDifference('http://127.0.0.1:9229/local_A', 'http://127.0.0.1:9229/local_B'), { only: 'pool', pool: 'local_A' });
+    assert.equal(issuerDifference('http://127.0.0.1:9229/local_A', 'http://127.0.0.1:9229/local_A'), null);
+    assert.equal(issuerDifference('http://127.0.0.1:9229/local_A', 'http://localhost:9229/local_B'), null);
+    assert.equal(issuerDifference('not a url', 'http://localhost:9229/local_B'), null);
+    assert.equal(issuerDifference('http://127.0.0.1:9229/', 'http://localhost:9229/local_B'), null);
   });
 });
 

@@ -131,6 +131,11 @@ describe('login: the issuer of the tokens against the one run checks', () => {
     assert.match(text!, /expect http:\/\/localhost:9229\/local_AbC/);
     assert.match(text!, /set --endpoint http:\/\/127\.0\.0\.1:9229 /);
   });
+
+  test('only the pool id differs: the tokens are of another pool, so --user-pool-id is the one to check', () => {
+    const text = issuerMismatch({ accessToken: jwtWith({ iss: 'http://127.0.0.1:9229/local_A' }) }, ['http://127.0.0.1:9229/local_B']);
+    assert.equal(text, 'the tokens are of user pool local_A (issuer http://127.0.0.1:9229/local_A), but run, verify and doctor expect http://127.0.0.1:9229/local_B and will refuse them; check --user-pool-id');
+  });
 });
 
 describe("login: the flags, checked before the configuration is read", () => {

@@ -1,9 +1,26 @@
 import { Command } from 'commander';
+import { UsageError } from '../../errors';
 import { CLIENT_SECRET_ENV } from '../../login/client';
 import { addConfigOptions, settingsFromOptions } from '../options';
 
+/**
+ * login's own answer to an unknown --password… option: where the password
+ * does come from. Only the name is said, never what follows it
+ * (`--password=secret`), which commander's message would echo.
+ */
+class LoginCommand extends Command {
+  unknownOption(flag: string): void {
+    if (/^--pass/i.test(flag)) {
+      // `--passwordhunter2` too may hold a password: a --password… option is named as --password.
+      const name = /^--password/i.test(flag) ? '--password' : flag.replace(/=.*$/s, '');
+      throw new UsageError(`unknown option '${name}'`, 'the password is never a flag: use --password-stdin, COGNITO_PASSWORD, or the prompt');
+    }
+    (Command.prototype as unknown as { unknownOption(this: Command, flag: string): void }).unknownOption.call(this, flag);
+  }
+}
+
 export function loginCommand(): Command {
-  const command = new Command('login')
+  const command = new LoginCommand('login')
     .description('sign a user in to the user pool and print the access token (or the ID token, or all as JSON)')
     .option('--username <name>', 'the user to sign in (a pool that signs in by e-mail takes the e-mail address)')
     .option('--password-stdin', 'read the password from standard input (else COGNITO_PASSWORD, else a prompt that does not echo)')

@@ -14,7 +14,7 @@ export function verifyCommand(): Command {
     .argument('[postgraphileArgs...]', 'with --database: PostGraphile arguments, after --; -c, -r/--default-role and -s/--schema are read')
     .option('--database', 'also run what a request with this token does in the database, as doctor --token does')
     .option('--sql <statement>', 'with --database: run this statement as the request would, and print its rows')
-    .option('--json', 'print { valid, reason?, detail?, kid?, tokenUse?, sub?, exp?, issuer?, role?, claims?, settings?, request? }');
+    .option('--json', 'print { valid, reason?, detail?, hint?, kid?, tokenUse?, sub?, exp?, issuer?, role?, claims?, settings?, request? }');
   addConfigOptions(command, 'all');
   command.addHelpText(
     'after',
